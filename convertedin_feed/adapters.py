@@ -1,0 +1,401 @@
+"""Adapters: where each documented key's value comes from in the shop's own models.
+
+A shop subclasses :class:`CustomerAdapter` and :class:`OrderAdapter` in a module
+of its own app and names them in ``CONVERTEDIN_FEED["ADAPTERS"]``. Declarations
+are data (:class:`Field`, :class:`Related`); they are compiled once per adapter
+class into a :class:`Plan` that reads a whole page with ``values()`` and a fixed
+number of extra queries, however many rows the page holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeAlias
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.module_loading import import_string
+
+from convertedin_feed.conf import feed_settings
+from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
+
+#: The documented keys of a record, in output order; a nested mapping marks a
+#: key whose value is a list of sub-records (an order's ``line_items``).
+KeyTree: TypeAlias = Mapping[str, "KeyTree | None"]
+
+Row: TypeAlias = dict[str, Any]
+
+_UNSET: Any = object()
+_ANNOTATION_PREFIX = "_convertedin_"
+
+
+class Field:
+    """Declares the source of one key.
+
+    Exactly one source: a field path (``"user__email"``), an ORM ``expression``
+    (``Count("orders")``; aggregates are computed for the page's rows only) or
+    a ``constant``. ``value_map`` translates stored values (``{"M": "male"}``);
+    ``default`` replaces ``None`` and values the map does not know.
+    """
+
+    def __init__(
+        self,
+        attribute: Any = None,
+        *,
+        expression: Any = None,
+        constant: Any = _UNSET,
+        value_map: Mapping[Any, Any] | None = None,
+        default: Any = None,
+    ) -> None:
+        if attribute is not None and not isinstance(attribute, str):
+            expression, attribute = attribute, None
+        sources = [attribute is not None, expression is not None, constant is not _UNSET]
+        if sum(sources) != 1:
+            raise FeedConfigurationError(
+                "Field() takes exactly one of: a field path, expression=, constant=."
+            )
+        if expression is not None and not hasattr(expression, "resolve_expression"):
+            raise FeedConfigurationError(f"Field(expression=...) needs an ORM expression, not {expression!r}.")
+        self.attribute: str | None = attribute
+        self.expression = expression
+        self.constant = constant
+        self.value_map = dict(value_map) if value_map is not None else None
+        self.default = default
+
+    @property
+    def is_aggregate(self) -> bool:
+        return bool(self.expression is not None and getattr(self.expression, "contains_aggregate", False))
+
+    def __repr__(self) -> str:
+        if self.attribute is not None:
+            source = repr(self.attribute)
+        elif self.expression is not None:
+            source = f"expression={self.expression!r}"
+        else:
+            source = f"constant={self.constant!r}"
+        return f"Field({source})"
+
+
+class Related:
+    """Declares a key whose value is the list of a reverse foreign key's rows.
+
+    ``accessor`` is the relation's name on the parent model (the ``related_name``
+    of the child's foreign key); ``adapter`` maps each child row.
+    """
+
+    def __init__(self, accessor: str, adapter: type[FeedAdapter] | None = None) -> None:
+        self.accessor = accessor
+        self.adapter = adapter
+
+    def __repr__(self) -> str:
+        return f"Related({self.accessor!r})"
+
+
+Declaration: TypeAlias = Field | Related
+
+
+class FeedAdapter:
+    """Maps one model onto one feed's records. Subclass it; don't instantiate it bare.
+
+    ``Meta`` options:
+
+    - ``model``: the model class or ``"app_label.ModelName"`` (resolved when used).
+    - ``extra_keys``: keys added beyond the documented ones (the Shopify-shaped
+      extras); each needs a :class:`Field`, :class:`Related` or a method.
+
+    A documented key with no declaration reads the model field of the same name,
+    or is ``null`` when the model has none. ``dehydrate_<key>(self, row)``
+    returns the final value of ``<key>`` for logic only Python can express;
+    ``row`` holds every key's mapped value.
+    """
+
+    declared: ClassVar[dict[str, Declaration]] = {}
+
+    class Meta:
+        model: type[Model] | str | None = None
+        extra_keys: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, Declaration] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Field | Related):
+                    declared[name] = value
+        cls.declared = declared
+        cls._plans: dict[Any, Plan] = {}
+
+    def __init__(self, request: Any = None) -> None:
+        self.request = request
+
+    @classmethod
+    def option(cls, name: str, default: Any = None) -> Any:
+        """A ``Meta`` option, inherited option by option from base adapters."""
+        for klass in cls.__mro__:
+            meta = vars(klass).get("Meta")
+            if meta is not None and name in vars(meta):
+                return vars(meta)[name]
+        return default
+
+    @classmethod
+    def get_model(cls) -> type[Model]:
+        model = cls.option("model")
+        if isinstance(model, str):
+            try:
+                return apps.get_model(model)
+            except (LookupError, ValueError) as exc:
+                raise FeedConfigurationError(f"{cls.__qualname__}.Meta.model {model!r}: {exc}") from exc
+        if model is None:
+            raise FeedConfigurationError(f"{cls.__qualname__} has no Meta.model.")
+        return model  # type: ignore[no-any-return]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        """The rows this feed may publish. Override to leave out test or staff rows."""
+        return self.get_model()._default_manager.all()
+
+    # The machinery below is what views call; shops rarely need to touch it.
+
+    @classmethod
+    def plan(cls, keys: KeyTree) -> Plan:
+        """The compiled reading plan for ``keys``, built once per adapter class."""
+        cache_key = _freeze(keys)
+        plan = cls._plans.get(cache_key)
+        if plan is None:
+            plan = cls._plans[cache_key] = Plan.compile(cls, keys)
+        return plan
+
+    def get_feed_queryset(self, keys: KeyTree) -> QuerySet[Any]:
+        """``get_queryset()`` read as value rows in primary-key order."""
+        return self.plan(keys).values_queryset(self.get_queryset())
+
+    def to_records(self, rows: list[Row], keys: KeyTree) -> list[Row]:
+        """Turn one page of value rows into records, with a fixed number of queries."""
+        return self.plan(keys).records(self, rows)
+
+
+class CustomerAdapter(FeedAdapter):
+    """Base adapter for the customers feed."""
+
+
+class OrderAdapter(FeedAdapter):
+    """Base adapter for the orders feed; ``customer`` defaults to the ``customer`` foreign key."""
+
+
+class LineItemAdapter(FeedAdapter):
+    """Base adapter for an order's line items (``product_id``, ``quantity``, ``price``)."""
+
+
+def get_adapter(feed: str, request: Any = None) -> FeedAdapter:
+    """The shop's adapter for ``feed``, resolved from settings on every call."""
+    adapters = feed_settings.ADAPTERS
+    path = adapters.get(feed) if isinstance(adapters, Mapping) else None
+    if not path:
+        raise UnknownFeed(f'No adapter for the {feed!r} feed: set CONVERTEDIN_FEED["ADAPTERS"][{feed!r}].')
+    return load_adapter_class(path, feed)(request)
+
+
+def load_adapter_class(path: Any, feed: str) -> type[FeedAdapter]:
+    if isinstance(path, type):
+        adapter_class = path
+    else:
+        try:
+            adapter_class = import_string(path)
+        except ImportError as exc:
+            raise FeedConfigurationError(
+                f'CONVERTEDIN_FEED["ADAPTERS"][{feed!r}] = {path!r} does not import: {exc}'
+            ) from exc
+    if not (isinstance(adapter_class, type) and issubclass(adapter_class, FeedAdapter)):
+        raise FeedConfigurationError(
+            f'CONVERTEDIN_FEED["ADAPTERS"][{feed!r}] = {path!r} is not a FeedAdapter subclass.'
+        )
+    return adapter_class
+
+
+# ---------------------------------------------------------------------------
+# Compiled plans
+
+
+Getter: TypeAlias = Callable[[Row], Any]
+
+
+@dataclass
+class RelatedPlan:
+    key: str
+    link: str  # the child's foreign-key column, e.g. "purchase_id"
+    adapter: type[FeedAdapter]
+    plan: Plan
+
+
+@dataclass
+class Plan:
+    """How to read one adapter's records: built once, then run per page."""
+
+    adapter: type[FeedAdapter]
+    keys: tuple[str, ...]
+    paths: dict[str, str] = field(default_factory=dict)  # key -> values() path
+    annotations: dict[str, Any] = field(default_factory=dict)  # alias -> expression
+    aggregates: dict[str, Any] = field(default_factory=dict)  # alias -> aggregate
+    constants: dict[str, Any] = field(default_factory=dict)
+    maps: dict[str, Field] = field(default_factory=dict)  # keys with value_map/default
+    related: list[RelatedPlan] = field(default_factory=list)
+    methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def compile(cls, adapter: type[FeedAdapter], keys: KeyTree) -> Plan:
+        model = adapter.get_model()
+        extra_keys = tuple(adapter.option("extra_keys", ()) or ())
+        plan = cls(adapter=adapter, keys=(*keys, *(k for k in extra_keys if k not in keys)))
+        for key in plan.keys:
+            declaration = adapter.declared.get(key)
+            children = keys.get(key)
+            if declaration is None:
+                declaration = _default_declaration(model, key, children)
+            plan._add(model, key, declaration, children)
+            method = getattr(adapter, f"dehydrate_{key}", None)
+            if callable(method):
+                plan.methods[key] = method
+        for key in adapter.declared:
+            if key not in plan.keys:
+                plan.problems.append(f"declares {key!r}, which is not a documented key nor in Meta.extra_keys")
+        for key in extra_keys:
+            if key not in adapter.declared and key not in plan.methods and key not in plan.paths:
+                plan.problems.append(f"lists {key!r} in Meta.extra_keys but declares no Field or method for it")
+        return plan
+
+    def _add(self, model: type[Model], key: str, declaration: Declaration | None, children: Any) -> None:
+        if declaration is None:
+            self.constants[key] = None
+        elif isinstance(declaration, Related):
+            self.related.append(_related_plan(model, key, declaration, children or {}))
+        else:
+            if declaration.attribute is not None:
+                self.paths[key] = declaration.attribute
+            elif declaration.is_aggregate:
+                self.aggregates[_ANNOTATION_PREFIX + key] = declaration.expression
+            elif declaration.expression is not None:
+                self.annotations[_ANNOTATION_PREFIX + key] = declaration.expression
+            else:
+                self.constants[key] = declaration.constant
+            if declaration.value_map is not None or declaration.default is not None:
+                self.maps[key] = declaration
+
+    # Running a plan
+
+    def values_queryset(self, queryset: QuerySet[Any], *extra: str) -> QuerySet[Any]:
+        fields = dict.fromkeys(("pk", *extra, *self.paths.values()))
+        return queryset.order_by("pk").values(*fields, **self.annotations)
+
+    def records(self, adapter: FeedAdapter, rows: list[Row]) -> list[Row]:
+        if not rows:
+            return []
+        ids = [row["pk"] for row in rows]
+        aggregated: dict[Any, Row] = {}
+        if self.aggregates:
+            queryset = adapter.get_queryset().filter(pk__in=ids).order_by().values("pk")
+            aggregated = {row["pk"]: row for row in queryset.annotate(**self.aggregates)}
+        children = {related.key: self._children(adapter, related, ids) for related in self.related}
+
+        records = []
+        for row in rows:
+            record: Row = {}
+            pk = row["pk"]
+            extra = aggregated.get(pk, {})
+            for key in self.keys:
+                if key in self.paths:
+                    value = row[self.paths[key]]
+                elif key in self.constants:
+                    value = self.constants[key]
+                elif key in children:
+                    value = children[key].get(pk, [])
+                else:
+                    alias = _ANNOTATION_PREFIX + key
+                    value = row[alias] if alias in row else extra.get(alias)
+                mapping = self.maps.get(key)
+                if mapping is not None:
+                    value = _map_value(mapping, value)
+                record[key] = value
+            for key, method in self.methods.items():
+                record[key] = method(adapter, record)
+            records.append(record)
+        return records
+
+    def _children(self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]) -> dict[Any, list[Row]]:
+        child_adapter = related.adapter(adapter.request)
+        queryset = child_adapter.get_queryset().filter(**{f"{related.link}__in": ids})
+        rows = list(related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk"))
+        grouped: dict[Any, list[Row]] = {}
+        for parent, record in zip(
+            (row[related.link] for row in rows), related.plan.records(child_adapter, rows), strict=True
+        ):
+            grouped.setdefault(parent, []).append(record)
+        return grouped
+
+
+def _map_value(declaration: Field, value: Any) -> Any:
+    """A mapped value; else ``default`` when one is given; else the value as stored."""
+    mapping = declaration.value_map
+    if mapping is not None and _hashable(value) and value in mapping:
+        return mapping[value]
+    if declaration.default is not None and (value is None or mapping is not None):
+        return declaration.default
+    return value
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _default_declaration(model: type[Model], key: str, children: Any) -> Declaration | None:
+    """A key the adapter leaves undeclared reads the model's field of the same name."""
+    try:
+        model_field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    if children is not None:
+        return Related(key) if model_field.one_to_many else None
+    if model_field.concrete and not model_field.many_to_many:
+        return Field(key)
+    return None
+
+
+def _related_plan(model: type[Model], key: str, declaration: Related, children: KeyTree) -> RelatedPlan:
+    try:
+        relation = model._meta.get_field(declaration.accessor)
+    except FieldDoesNotExist as exc:
+        raise FeedConfigurationError(
+            f"Related({declaration.accessor!r}) for {key!r}: {model.__name__} has no such relation."
+        ) from exc
+    if not relation.one_to_many:
+        raise FeedConfigurationError(
+            f"Related({declaration.accessor!r}) for {key!r} must name a reverse foreign key "
+            f"(the related_name of a ForeignKey to {model.__name__})."
+        )
+    child_model = relation.related_model
+    adapter = declaration.adapter
+    if adapter is None:
+        adapter = type(f"{child_model.__name__}Adapter", (FeedAdapter,), {"Meta": type("Meta", (), {"model": child_model})})
+    elif adapter.option("model") is None:
+        adapter = type(adapter.__name__, (adapter,), {"Meta": type("Meta", (), {"model": child_model})})
+    link = relation.field.attname  # type: ignore[union-attr]
+    return RelatedPlan(key=key, link=link, adapter=adapter, plan=adapter.plan(children))
+
+
+def _freeze(keys: KeyTree | None) -> Any:
+    if keys is None:
+        return None
+    return tuple((key, _freeze(value)) for key, value in keys.items())
+
+
+def iter_adapter_paths() -> Iterable[tuple[str, Any]]:
+    """Each configured feed name with its adapter path, for the system checks."""
+    adapters = feed_settings.ADAPTERS
+    if isinstance(adapters, Mapping):
+        yield from adapters.items()

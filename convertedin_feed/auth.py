@@ -1,0 +1,63 @@
+"""Token authentication: the platform sends a shared secret in the request body."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from convertedin_feed.conf import feed_settings
+
+TOKEN_FIELD = "token"
+
+
+class PlatformClient:
+    """Who ``request.user`` is once the token checks out: the platform, not a Django user."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __str__(self) -> str:
+        return "Converted.in"
+
+
+def token_matches(supplied: str, tokens: Iterable[str]) -> bool:
+    """Compare against every token, always all of them, each in constant time."""
+    supplied_bytes = supplied.encode()
+    matched = False
+    for token in tokens:
+        matched |= hmac.compare_digest(supplied_bytes, token.encode())
+    return matched
+
+
+class FeedTokenAuthentication(BaseAuthentication):
+    """Reads ``token`` from the parsed body (form data or a JSON object)."""
+
+    def authenticate(self, request: Request) -> tuple[PlatformClient, None]:
+        data: Any = request.data
+        supplied = data.get(TOKEN_FIELD) if hasattr(data, "get") else None
+        if supplied is None or supplied == "":
+            raise exceptions.NotAuthenticated(
+                f"A token is required: send the Converted.in token as the {TOKEN_FIELD!r} field."
+            )
+        if not isinstance(supplied, str) or not token_matches(supplied, feed_settings.tokens):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return PlatformClient(), None
+
+    def authenticate_header(self, request: Request) -> str:
+        # Its presence makes DRF answer 401 rather than 403.
+        return 'Token realm="convertedin"'
+
+
+class IsPlatform(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, PlatformClient)

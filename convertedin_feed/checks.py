@@ -1,0 +1,203 @@
+"""System checks: a misconfigured feed shows up in ``manage.py check``, not in the crawler's logs."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from convertedin_feed.adapters import FeedAdapter, load_adapter_class
+from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
+from convertedin_feed.serializers import RecordSerializer
+
+MIN_TOKEN_LENGTH = 32
+
+
+@checks.register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    raw = getattr(settings, SETTING_NAME, {})
+    if not isinstance(raw, dict):
+        return [
+            checks.Error(
+                f"{SETTING_NAME} must be a dict, not {type(raw).__name__}.",
+                hint=f'{SETTING_NAME} = {{"ADAPTERS": {{...}}}}',
+                id="convertedin_feed.E001",
+            )
+        ]
+    messages: list[checks.CheckMessage] = [
+        checks.Error(
+            f"Unknown setting {SETTING_NAME}[{name!r}].",
+            hint=f"Known settings: {', '.join(sorted(DEFAULTS))}.",
+            id="convertedin_feed.E001",
+        )
+        for name in raw
+        if name not in DEFAULTS
+    ]
+    for name in ("DEFAULT_PER_PAGE", "MAX_PER_PAGE"):
+        value = getattr(feed_settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            messages.append(
+                checks.Error(
+                    f"{SETTING_NAME}[{name!r}] must be a whole number >= 1, not {value!r}.",
+                    id="convertedin_feed.E001",
+                )
+            )
+    try:
+        zoneinfo.ZoneInfo(feed_settings.time_zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['TIME_ZONE'] = {feed_settings.TIME_ZONE!r} is not a known time zone.",
+                hint="Use an IANA name such as 'Africa/Cairo', or None for settings.TIME_ZONE.",
+                id="convertedin_feed.E001",
+            )
+        )
+    return messages
+
+
+@checks.register(checks.Tags.security)
+def check_tokens(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    tokens = feed_settings.tokens
+    if not tokens:
+        return [
+            checks.Warning(
+                "No Converted.in token is configured: every feed request will be refused.",
+                hint=(
+                    f"Set the {TOKEN_ENVIRONMENT_VARIABLE} environment variable or "
+                    f'{SETTING_NAME}["TOKENS"] to the token the platform gave you.'
+                ),
+                id="convertedin_feed.W001",
+            )
+        ]
+    return [
+        checks.Warning(
+            f"A Converted.in token is only {len(token)} characters long.",
+            hint=f"Use at least {MIN_TOKEN_LENGTH} random characters, e.g. python -c "
+            '"import secrets; print(secrets.token_urlsafe(32))".',
+            id="convertedin_feed.W002",
+        )
+        for token in tokens
+        if len(token) < MIN_TOKEN_LENGTH
+    ]
+
+
+@checks.register()
+def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    adapters = feed_settings.ADAPTERS
+    if not isinstance(adapters, dict):
+        return [
+            checks.Error(
+                f'{SETTING_NAME}["ADAPTERS"] must map feed names to adapter paths.',
+                id="convertedin_feed.E002",
+            )
+        ]
+    messages: list[checks.CheckMessage] = []
+    for feed, serializer_class in served_feeds().items():
+        path = adapters.get(feed)
+        setting = f'{SETTING_NAME}["ADAPTERS"][{feed!r}]'
+        if not path:
+            messages.append(
+                checks.Error(
+                    f"No adapter is configured for the {feed!r} feed.",
+                    hint=f'Set {setting} to the dotted path of a FeedAdapter subclass in your app, e.g. "shop.convertedin.{feed.title()}Adapter".',
+                    id="convertedin_feed.E002",
+                )
+            )
+            continue
+        try:
+            adapter_class = load_adapter_class(path, feed)
+        except ImproperlyConfigured as exc:
+            messages.append(
+                checks.Error(
+                    str(exc),
+                    hint="The adapter must live in an importable module of your app, not in settings.py.",
+                    id="convertedin_feed.E003",
+                )
+            )
+            continue
+        messages.extend(_check_mapping(feed, adapter_class, serializer_class))
+    return messages
+
+
+def _check_mapping(
+    feed: str, adapter_class: type[FeedAdapter], serializer_class: type[RecordSerializer]
+) -> list[checks.CheckMessage]:
+    name = f"{adapter_class.__module__}.{adapter_class.__qualname__}"
+    keys = serializer_class.documented_keys()
+    try:
+        plan = adapter_class.plan(keys)
+        model = adapter_class.get_model()
+        # values() and annotate() resolve every path eagerly: no query runs.
+        plan.values_queryset(model._default_manager.all())
+        if plan.aggregates:
+            model._default_manager.values("pk").annotate(**plan.aggregates)
+        for related in plan.related:
+            related.plan.values_queryset(related.adapter.get_model()._default_manager.all(), related.link)
+    except (ImproperlyConfigured, FieldError, LookupError, TypeError, ValueError) as exc:
+        return [
+            checks.Error(
+                f"The {feed!r} adapter {name} cannot be read: {exc}",
+                hint="Check Meta.model and every Field path against your models.",
+                obj=adapter_class,
+                id="convertedin_feed.E004",
+            )
+        ]
+    plans = [plan, *(related.plan for related in plan.related)]
+    messages: list[checks.CheckMessage] = [
+        checks.Error(
+            f"The {feed!r} adapter {_label(checked.adapter, adapter_class)} {problem}.",
+            hint=f"Documented keys: {', '.join(checked.keys)}. Add extra keys to Meta.extra_keys.",
+            obj=checked.adapter,
+            id="convertedin_feed.E005",
+        )
+        for checked in plans
+        for problem in checked.problems
+    ]
+    required = serializer_class.required_keys()
+    messages.extend(
+        checks.Warning(
+            f"The {feed!r} adapter {name} gives no value for the required key {key!r}; it will be null.",
+            hint=f"Declare {key} = Field(...) on the adapter; the model has no field named {key!r}.",
+            obj=adapter_class,
+            id="convertedin_feed.W003",
+        )
+        for key in sorted(required & set(plan.constants))
+        if plan.constants[key] is None and key not in plan.methods and key not in adapter_class.declared
+    )
+    return messages
+
+
+def _label(adapter: type[FeedAdapter], root: type[FeedAdapter]) -> str:
+    if adapter is root:
+        return f"{adapter.__module__}.{adapter.__qualname__}"
+    return f"{adapter.__qualname__} (a Related of {root.__qualname__})"
+
+
+def served_feeds() -> dict[str, type[RecordSerializer]]:
+    """Every feed the project's URLconf serves, found by walking it; ours if it serves none."""
+    feeds = dict(_feed_views(get_resolver().url_patterns))
+    if not feeds:
+        from convertedin_feed import urls
+
+        feeds = dict(_feed_views(urls.urlpatterns))
+    return feeds
+
+
+def _feed_views(patterns: list[Any]) -> Iterator[tuple[str, type[RecordSerializer]]]:
+    from convertedin_feed.views import FeedView
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _feed_views(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            view_class = getattr(pattern.callback, "view_class", None)
+            if isinstance(view_class, type) and issubclass(view_class, FeedView):
+                initkwargs = getattr(pattern.callback, "view_initkwargs", {})
+                feed = initkwargs.get("feed", view_class.feed)
+                if feed:
+                    yield feed, initkwargs.get("serializer_class", view_class.serializer_class)

@@ -1,0 +1,74 @@
+"""The ``CONVERTEDIN_FEED`` settings dict, read when used and never at import.
+
+Values are looked up on first access and forgotten on ``setting_changed``, so
+``override_settings`` works in tests and nothing is frozen into class bodies.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+SETTING_NAME = "CONVERTEDIN_FEED"
+TOKEN_ENVIRONMENT_VARIABLE = "CONVERTEDIN_FEED_TOKEN"
+
+DEFAULTS: dict[str, Any] = {
+    # Tokens the platform may send; several at once allow rotation. None means
+    # the comma-separated environment variable CONVERTEDIN_FEED_TOKEN.
+    "TOKENS": None,
+    # Feed name -> dotted path of the shop's adapter class.
+    "ADAPTERS": {},
+    "DEFAULT_PER_PAGE": 100,
+    "MAX_PER_PAGE": 1000,
+    # Time zone of the Y-m-d H:i:s datetimes; None means settings.TIME_ZONE.
+    "TIME_ZONE": None,
+}
+
+
+class FeedSettings:
+    """Attribute access to ``CONVERTEDIN_FEED`` merged over :data:`DEFAULTS`."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, SETTING_NAME, None)
+        return value if isinstance(value, dict) else {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown {SETTING_NAME} setting: {name!r}")
+        if name not in self._cache:
+            self._cache[name] = self.user_settings.get(name, DEFAULTS[name])
+        return self._cache[name]
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every token currently accepted, blanks dropped."""
+        configured = self.TOKENS
+        if configured is None:
+            configured = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").split(",")
+        elif isinstance(configured, str):
+            configured = [configured]
+        return [token.strip() for token in configured if isinstance(token, str) and token.strip()]
+
+    @property
+    def time_zone_name(self) -> str:
+        return self.TIME_ZONE or settings.TIME_ZONE or "UTC"
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+
+feed_settings = FeedSettings()
+
+
+@receiver(setting_changed)
+def _reload_feed_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting in (SETTING_NAME, "TIME_ZONE"):
+        feed_settings.reload()

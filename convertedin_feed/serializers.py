@@ -1,0 +1,316 @@
+"""DRF serializers for the documented shapes: the request, each record, the envelope.
+
+Records arrive as plain dicts from an adapter. Each field renders one documented
+key in the format the platform's validator expects; keys an adapter adds beyond
+the documented ones pass through as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from django.conf import settings
+from rest_framework import serializers
+
+from convertedin_feed.conf import feed_settings
+
+logger = logging.getLogger("convertedin_feed")
+
+#: Past this, page arithmetic leaves the range every database's LIMIT/OFFSET takes.
+MAX_PAGE_NUMBER = 2**31 - 1
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+# ---------------------------------------------------------------------------
+# The request
+
+
+class PagingSerializer(serializers.Serializer):
+    """``page`` and ``per_page`` (alias ``par_page``, as the customers document spells it)."""
+
+    page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+    per_page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+    par_page = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        requested = attrs.get("per_page") or attrs.get("par_page") or feed_settings.DEFAULT_PER_PAGE
+        return {
+            "page": attrs.get("page") or 1,
+            "per_page": min(requested, feed_settings.MAX_PER_PAGE),
+            "requested_per_page": requested,
+        }
+
+
+# ---------------------------------------------------------------------------
+# Record fields
+
+
+class KeyField(serializers.Field):
+    """A documented key: rendered from a row value; ``None`` renders as ``null_value``."""
+
+    def __init__(self, *, optional: bool = False, null_value: Any = None, **kwargs: Any) -> None:
+        self.optional = optional
+        self.null_value = null_value
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def _identifier(value: Any) -> int | str:
+    return value if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+class IdField(KeyField):
+    """A primary key as the shop has it: integers stay numbers, anything else a string."""
+
+    def to_representation(self, value: Any) -> Any:
+        return _identifier(value)
+
+
+class IntegerKeyField(KeyField):
+    def to_representation(self, value: Any) -> Any:
+        return int(value)
+
+
+class TextField(KeyField):
+    """Text; an optional key with a blank value is ``null``: the shop has no value."""
+
+    def to_representation(self, value: Any) -> Any:
+        text = str(value)
+        return None if self.optional and not text.strip() else text
+
+
+class MoneyField(KeyField):
+    """Money as a JSON number, never a string: whole amounts as integers, others as floats."""
+
+    def to_representation(self, value: Any) -> Any:
+        try:
+            amount = value if isinstance(value, Decimal) else Decimal(str(value))
+        except InvalidOperation:
+            return self.null_value
+        if not amount.is_finite():
+            return self.null_value
+        if amount == amount.to_integral_value():
+            return int(amount)
+        number = float(amount)
+        return number if math.isfinite(number) else self.null_value
+
+
+class FlagField(KeyField):
+    """A yes/no rendered as the 0/1 the documents ask for."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return int(value.strip().lower() in serializers.BooleanField.TRUE_VALUES)
+        return int(bool(value))
+
+
+class GenderField(KeyField):
+    CHOICES = ("male", "female", "unknown")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("null_value", "unknown")
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        text = str(value).strip().lower()
+        return text if text in self.CHOICES else "unknown"
+
+
+class DateTimeField(KeyField):
+    """``Y-m-d H:i:s`` in the feed's time zone; naive values are in ``settings.TIME_ZONE``."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                value = value.replace(tzinfo=_zone(settings.TIME_ZONE or "UTC"))
+            return value.astimezone(self._feed_zone).strftime(DATETIME_FORMAT)
+        if isinstance(value, date):
+            return value.strftime(DATETIME_FORMAT)
+        return str(value)
+
+    @property
+    def _feed_zone(self) -> zoneinfo.ZoneInfo:
+        zone = self.__dict__.get("_zone")
+        if zone is None:
+            zone = self.__dict__["_zone"] = _zone(feed_settings.time_zone_name)
+        return zone
+
+
+class CurrencyField(KeyField):
+    """An ISO 4217 code, upper case; a value that is no currency renders ``null``."""
+
+    def to_representation(self, value: Any) -> Any:
+        return _currency_code(str(value))
+
+
+class CountryField(KeyField):
+    """An ISO 3166-1 alpha-2 code, upper case; names and alpha-3 codes are translated."""
+
+    def to_representation(self, value: Any) -> Any:
+        return _country_code(str(value))
+
+
+class CustomerReferenceField(KeyField):
+    """The ``{"id": ...}`` object that links an order to its customer."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        return {"id": _identifier(value)}
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+@lru_cache(maxsize=1024)
+def _currency_code(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    currency = pycountry.currencies.get(alpha_3=text.upper())
+    if currency is None:
+        try:
+            currency = pycountry.currencies.lookup(text)
+        except LookupError:
+            logger.warning("Not an ISO 4217 currency, rendered as null: %r", value)
+            return None
+    return str(currency.alpha_3)
+
+
+@lru_cache(maxsize=1024)
+def _country_code(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    country = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
+    if country is None:
+        try:
+            country = pycountry.countries.lookup(text)
+        except LookupError:
+            logger.warning("Not an ISO 3166 country, rendered as null: %r", value)
+            return None
+    return str(country.alpha_2)
+
+
+# ---------------------------------------------------------------------------
+# Records
+
+
+class RecordSerializer(serializers.Serializer):
+    """Renders one record dict: documented keys first, then the adapter's extras."""
+
+    @classmethod
+    def documented_keys(cls) -> dict[str, Any]:
+        """The key tree adapters compile against: nested records map to their own keys."""
+        keys: dict[str, Any] = {}
+        for name, declared in cls._declared_fields.items():
+            child = getattr(declared, "child", declared)
+            keys[name] = child.documented_keys() if isinstance(child, RecordSerializer) else None
+        return keys
+
+    @classmethod
+    def required_keys(cls) -> set[str]:
+        return {
+            name
+            for name, declared in cls._declared_fields.items()
+            if not getattr(declared, "optional", False)
+        }
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for name, key_field in self.fields.items():
+            value = instance.get(name)
+            if value is None:
+                record[name] = getattr(key_field, "null_value", None)
+            else:
+                record[name] = key_field.to_representation(value)
+        for name, value in instance.items():
+            if name not in record:
+                record[name] = value
+        return record
+
+
+class LineItemSerializer(RecordSerializer):
+    product_id = IdField()
+    quantity = IntegerKeyField()
+    price = MoneyField()
+
+
+class CustomerSerializer(RecordSerializer):
+    """A customer, as ``customers.md`` documents it."""
+
+    id = IdField()
+    email = TextField()
+    first_name = TextField()
+    last_name = TextField()
+    orders_count = IntegerKeyField(null_value=0)
+    total_spent = MoneyField(null_value=0)
+    currency = CurrencyField()
+    phone = TextField(optional=True)
+    registered_at = DateTimeField()
+    gender = GenderField(optional=True)
+
+
+class OrderSerializer(RecordSerializer):
+    """An order, as ``orders.md`` documents it."""
+
+    id = IdField()
+    ordered_at = DateTimeField()
+    total_price = MoneyField()
+    subtotal_price = MoneyField()
+    total_tax = MoneyField(null_value=0)
+    taxes_included = FlagField()
+    currency = CurrencyField()
+    country_code = CountryField()
+    financial_status = TextField(optional=True)
+    total_discounts = MoneyField(null_value=0)
+    phone = TextField()
+    customer_locale = TextField(optional=True)
+    contact_email = TextField()
+    line_items = LineItemSerializer(many=True, read_only=True)
+    customer = CustomerReferenceField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An order without line items still carries the key, as an empty list.
+        self.fields["line_items"].null_value = []  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# The envelope
+
+
+class PageSerializer(serializers.Serializer):
+    """The Laravel-style paginated envelope, keys in the documents' order.
+
+    Built from a :class:`~convertedin_feed.pagination.Page` and the records'
+    serializer; ``from`` is a Python keyword, hence the fields are built here.
+    """
+
+    def __init__(self, page: Any, *, records: serializers.BaseSerializer, **kwargs: Any) -> None:
+        records.source = "rows"
+        self.records = records
+        super().__init__(page, **kwargs)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "current_page": serializers.IntegerField(source="number"),
+            "data": self.records,  # bound to the page's ``rows``
+            "from": serializers.IntegerField(source="first_position", allow_null=True),
+            "last_page": serializers.IntegerField(),
+            "per_page": serializers.IntegerField(),
+            "to": serializers.IntegerField(source="last_position", allow_null=True),
+            "total": serializers.IntegerField(),
+        }

@@ -1,0 +1,112 @@
+"""The feed endpoint: request -> auth -> paging -> adapter rows -> records -> envelope.
+
+One view serves every feed; a feed is a record serializer and a name, given in
+``urls.py`` as ``FeedView.as_view(feed=..., serializer_class=...)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any, ClassVar
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from convertedin_feed.adapters import get_adapter
+from convertedin_feed.auth import FeedTokenAuthentication, IsPlatform
+from convertedin_feed.pagination import paginate
+from convertedin_feed.parsers import PARSER_CLASSES
+from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
+from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
+
+logger = logging.getLogger("convertedin_feed")
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class FeedView(APIView):
+    """``POST`` one page of a feed. Every policy is pinned so the shop's own
+    ``REST_FRAMEWORK`` defaults (session auth, browsable API, pagination) never
+    change the contract."""
+
+    feed: ClassVar[str] = ""
+    serializer_class: ClassVar[type[RecordSerializer]] = RecordSerializer
+    #: Optional django-filter FilterSet over the adapter's queryset, fed the request body.
+    filterset_class: ClassVar[Any] = None
+
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    authentication_classes = (FeedTokenAuthentication,)
+    permission_classes = (IsPlatform,)
+    parser_classes = PARSER_CLASSES
+    renderer_classes = (FeedJSONRenderer,)
+    content_negotiation_class = JSONOnlyNegotiation
+    throttle_classes = ()
+    versioning_class = None
+    metadata_class = None
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        paging = PagingSerializer(data=request.data)
+        paging.is_valid(raise_exception=True)
+        adapter = get_adapter(self.feed, request)
+        keys = self.serializer_class.documented_keys()
+        plan = adapter.plan(keys)
+        rows = plan.values_queryset(self.filter_queryset(adapter.get_queryset()))
+        page = paginate(rows, paging.validated_data["page"], paging.validated_data["per_page"])
+        page = dataclasses.replace(page, rows=adapter.to_records(page.rows, keys))
+        envelope = PageSerializer(page, records=self.serializer_class(many=True))
+        return Response(envelope.data, headers=NO_STORE)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.filterset_class is None:
+            return queryset
+        filterset = self.filterset_class(data=self.request.data, queryset=queryset, request=self.request)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(
+                {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+            )
+        return filterset.qs
+
+    def get_exception_handler(self) -> Any:
+        return feed_exception_handler
+
+
+def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """Every error as ``{"message": ..., "errors"?: {field: [...]}}``: never HTML, never a traceback."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return _error("The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    elif isinstance(exc, SuspiciousOperation):
+        return _error("The request could not be read.", status.HTTP_400_BAD_REQUEST)
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(
+            {"message": "The given data was invalid.", "errors": errors},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            headers=NO_STORE,
+        )
+    if isinstance(exc, exceptions.APIException):
+        headers = dict(NO_STORE)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+        return Response({"message": str(exc.detail)}, status=exc.status_code, headers=headers)
+
+    request = context.get("request")
+    logger.exception("Feed request failed", exc_info=exc)
+    got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+    return _error("The feed could not be served.", status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _error(message: str, code: int) -> Response:
+    return Response({"message": message}, status=code, headers=NO_STORE)

@@ -1,0 +1,33 @@
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from convertedin_feed.conf import feed_settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_feed_settings():
+    feed_settings.reload()
+    yield
+    feed_settings.reload()
+
+
+@pytest.fixture
+def token():
+    return settings.TEST_TOKEN
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def pull(api, token):
+    """POST one page of a feed as the platform does (multipart form data) and return the response."""
+
+    def pull(feed, **fields):
+        fields.setdefault("token", token)
+        return api.post(f"/convertedin/{feed}", fields, format="multipart")
+
+    return pull

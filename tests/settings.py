@@ -1,0 +1,47 @@
+"""Settings of the test project: a shop whose models are not the example's."""
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "Africa/Cairo"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "rest_framework",
+    "convertedin_feed",
+    "tests.testapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+ROOT_URLCONF = "tests.urls"
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEST_TOKEN = "t" * 40
+OLD_TOKEN = "o" * 40
+
+CONVERTEDIN_FEED = {
+    "TOKENS": [TEST_TOKEN],
+    "ADAPTERS": {
+        "customers": "tests.testapp.convertedin.MemberAdapter",
+        "orders": "tests.testapp.convertedin.BasketAdapter",
+    },
+}
+
+# A shop's own DRF defaults must not leak into the feeds.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNICODE_JSON": False,
+}

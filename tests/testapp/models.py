@@ -1,0 +1,37 @@
+"""A shop unlike the example one: members, baskets and basket lines."""
+
+from django.db import models
+
+
+class Member(models.Model):
+    email = models.EmailField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=30, blank=True)
+    gender_code = models.CharField(max_length=1, blank=True)  # "m", "f", "x" or ""
+    created = models.DateTimeField()
+    is_staff_account = models.BooleanField(default=False)
+
+
+class Basket(models.Model):
+    member = models.ForeignKey(Member, related_name="baskets", on_delete=models.CASCADE)
+    created = models.DateTimeField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    tax_inclusive = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3)
+    country = models.CharField(max_length=60)
+    status = models.CharField(max_length=20, default="paid")
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    phone = models.CharField(max_length=30)
+    locale = models.CharField(max_length=5, blank=True)
+    email = models.EmailField()
+    is_test = models.BooleanField(default=False)
+
+
+class BasketLine(models.Model):
+    basket = models.ForeignKey(Basket, related_name="lines", on_delete=models.CASCADE)
+    sku = models.IntegerField()
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
