@@ -9,6 +9,7 @@ number of extra queries, however many rows the page holds.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeAlias
@@ -16,7 +17,6 @@ from typing import Any, ClassVar, TypeAlias
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
-from django.db.models.constants import LOOKUP_SEP
 from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
@@ -58,7 +58,9 @@ class Field:
                 "Field() takes exactly one of: a field path, expression=, constant=."
             )
         if expression is not None and not hasattr(expression, "resolve_expression"):
-            raise FeedConfigurationError(f"Field(expression=...) needs an ORM expression, not {expression!r}.")
+            raise FeedConfigurationError(
+                f"Field(expression=...) needs an ORM expression, not {expression!r}."
+            )
         self.attribute: str | None = attribute
         self.expression = expression
         self.constant = constant
@@ -67,7 +69,9 @@ class Field:
 
     @property
     def is_aggregate(self) -> bool:
-        return bool(self.expression is not None and getattr(self.expression, "contains_aggregate", False))
+        return bool(
+            self.expression is not None and getattr(self.expression, "contains_aggregate", False)
+        )
 
     def __repr__(self) -> str:
         if self.attribute is not None:
@@ -113,6 +117,7 @@ class FeedAdapter:
     """
 
     declared: ClassVar[dict[str, Declaration]] = {}
+    _plans: ClassVar[dict[Any, Plan]] = {}
 
     class Meta:
         model: type[Model] | str | None = None
@@ -126,7 +131,7 @@ class FeedAdapter:
                 if isinstance(value, Field | Related):
                     declared[name] = value
         cls.declared = declared
-        cls._plans: dict[Any, Plan] = {}
+        cls._plans = {}
 
     def __init__(self, request: Any = None) -> None:
         self.request = request
@@ -147,10 +152,12 @@ class FeedAdapter:
             try:
                 return apps.get_model(model)
             except (LookupError, ValueError) as exc:
-                raise FeedConfigurationError(f"{cls.__qualname__}.Meta.model {model!r}: {exc}") from exc
+                raise FeedConfigurationError(
+                    f"{cls.__qualname__}.Meta.model {model!r}: {exc}"
+                ) from exc
         if model is None:
             raise FeedConfigurationError(f"{cls.__qualname__} has no Meta.model.")
-        return model  # type: ignore[no-any-return]
+        return model
 
     def get_queryset(self) -> QuerySet[Any]:
         """The rows this feed may publish. Override to leave out test or staff rows."""
@@ -193,7 +200,9 @@ def get_adapter(feed: str, request: Any = None) -> FeedAdapter:
     adapters = feed_settings.ADAPTERS
     path = adapters.get(feed) if isinstance(adapters, Mapping) else None
     if not path:
-        raise UnknownFeed(f'No adapter for the {feed!r} feed: set CONVERTEDIN_FEED["ADAPTERS"][{feed!r}].')
+        raise UnknownFeed(
+            f'No adapter for the {feed!r} feed: set CONVERTEDIN_FEED["ADAPTERS"][{feed!r}].'
+        )
     return load_adapter_class(path, feed)(request)
 
 
@@ -260,13 +269,21 @@ class Plan:
                 plan.methods[key] = method
         for key in adapter.declared:
             if key not in plan.keys:
-                plan.problems.append(f"declares {key!r}, which is not a documented key nor in Meta.extra_keys")
+                guess = difflib.get_close_matches(key, plan.keys, n=1)
+                plan.problems.append(
+                    f"declares {key!r}, which is not a documented key nor in Meta.extra_keys"
+                    + (f"; did you mean {guess[0]!r}?" if guess else "")
+                )
         for key in extra_keys:
             if key not in adapter.declared and key not in plan.methods and key not in plan.paths:
-                plan.problems.append(f"lists {key!r} in Meta.extra_keys but declares no Field or method for it")
+                plan.problems.append(
+                    f"lists {key!r} in Meta.extra_keys but declares no Field or method for it"
+                )
         return plan
 
-    def _add(self, model: type[Model], key: str, declaration: Declaration | None, children: Any) -> None:
+    def _add(
+        self, model: type[Model], key: str, declaration: Declaration | None, children: Any
+    ) -> None:
         if declaration is None:
             self.constants[key] = None
         elif isinstance(declaration, Related):
@@ -323,13 +340,19 @@ class Plan:
             records.append(record)
         return records
 
-    def _children(self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]) -> dict[Any, list[Row]]:
+    def _children(
+        self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]
+    ) -> dict[Any, list[Row]]:
         child_adapter = related.adapter(adapter.request)
         queryset = child_adapter.get_queryset().filter(**{f"{related.link}__in": ids})
-        rows = list(related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk"))
+        rows = list(
+            related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
+        )
         grouped: dict[Any, list[Row]] = {}
         for parent, record in zip(
-            (row[related.link] for row in rows), related.plan.records(child_adapter, rows), strict=True
+            (row[related.link] for row in rows),
+            related.plan.records(child_adapter, rows),
+            strict=True,
         ):
             grouped.setdefault(parent, []).append(record)
         return grouped
@@ -366,7 +389,9 @@ def _default_declaration(model: type[Model], key: str, children: Any) -> Declara
     return None
 
 
-def _related_plan(model: type[Model], key: str, declaration: Related, children: KeyTree) -> RelatedPlan:
+def _related_plan(
+    model: type[Model], key: str, declaration: Related, children: KeyTree
+) -> RelatedPlan:
     try:
         relation = model._meta.get_field(declaration.accessor)
     except FieldDoesNotExist as exc:
@@ -378,12 +403,18 @@ def _related_plan(model: type[Model], key: str, declaration: Related, children: 
             f"Related({declaration.accessor!r}) for {key!r} must name a reverse foreign key "
             f"(the related_name of a ForeignKey to {model.__name__})."
         )
-    child_model = relation.related_model
+    child_model: type[Model] = relation.related_model  # type: ignore[assignment]
     adapter = declaration.adapter
     if adapter is None:
-        adapter = type(f"{child_model.__name__}Adapter", (FeedAdapter,), {"Meta": type("Meta", (), {"model": child_model})})
+        adapter = type(
+            f"{child_model.__name__}Adapter",
+            (FeedAdapter,),
+            {"Meta": type("Meta", (), {"model": child_model})},
+        )
     elif adapter.option("model") is None:
-        adapter = type(adapter.__name__, (adapter,), {"Meta": type("Meta", (), {"model": child_model})})
+        adapter = type(
+            adapter.__name__, (adapter,), {"Meta": type("Meta", (), {"model": child_model})}
+        )
     link = relation.field.attname  # type: ignore[union-attr]
     return RelatedPlan(key=key, link=link, adapter=adapter, plan=adapter.plan(children))
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 
 from convertedin_feed.conf import feed_settings
 
-TOKEN_FIELD = "token"
+TOKEN_FIELD = "token"  # noqa: S105 (a field name)
 
 
 class PlatformClient:

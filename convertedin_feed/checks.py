@@ -137,7 +137,9 @@ def _check_mapping(
         if plan.aggregates:
             model._default_manager.values("pk").annotate(**plan.aggregates)
         for related in plan.related:
-            related.plan.values_queryset(related.adapter.get_model()._default_manager.all(), related.link)
+            related.plan.values_queryset(
+                related.adapter.get_model()._default_manager.all(), related.link
+            )
     except (ImproperlyConfigured, FieldError, LookupError, TypeError, ValueError) as exc:
         return [
             checks.Error(
@@ -167,7 +169,9 @@ def _check_mapping(
             id="convertedin_feed.W003",
         )
         for key in sorted(required & set(plan.constants))
-        if plan.constants[key] is None and key not in plan.methods and key not in adapter_class.declared
+        if plan.constants[key] is None
+        and key not in plan.methods
+        and key not in adapter_class.declared
     )
     return messages
 

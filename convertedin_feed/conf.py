@@ -14,7 +14,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 SETTING_NAME = "CONVERTEDIN_FEED"
-TOKEN_ENVIRONMENT_VARIABLE = "CONVERTEDIN_FEED_TOKEN"
+TOKEN_ENVIRONMENT_VARIABLE = "CONVERTEDIN_FEED_TOKEN"  # noqa: S105 (a variable name)
 
 DEFAULTS: dict[str, Any] = {
     # Tokens the platform may send; several at once allow rotation. None means

@@ -65,10 +65,15 @@ class FeedView(APIView):
     def filter_queryset(self, queryset: Any) -> Any:
         if self.filterset_class is None:
             return queryset
-        filterset = self.filterset_class(data=self.request.data, queryset=queryset, request=self.request)
+        filterset = self.filterset_class(
+            data=self.request.data, queryset=queryset, request=self.request
+        )
         if not filterset.is_valid():
             raise exceptions.ValidationError(
-                {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
+                {
+                    name: [str(message) for message in messages]
+                    for name, messages in filterset.errors.items()
+                }
             )
         return filterset.qs
 

@@ -18,7 +18,9 @@ class MemberFactory(DjangoModelFactory):
     last_name = factory.Faker("last_name")
     phone = factory.Faker("numerify", text="010########")
     gender_code = factory.Iterator(["m", "f", "x", ""])
-    created = factory.Faker("date_time_between", start_date="-3y", end_date="-1d", tzinfo=timezone.utc)
+    created = factory.Faker(
+        "date_time_between", start_date="-3y", end_date="-1d", tzinfo=timezone.utc
+    )
 
 
 class BasketFactory(DjangoModelFactory):
@@ -26,7 +28,9 @@ class BasketFactory(DjangoModelFactory):
         model = Basket
 
     member = factory.SubFactory(MemberFactory)
-    created = factory.Faker("date_time_between", start_date="-1y", end_date="-1d", tzinfo=timezone.utc)
+    created = factory.Faker(
+        "date_time_between", start_date="-1y", end_date="-1d", tzinfo=timezone.utc
+    )
     subtotal = factory.Faker("pydecimal", left_digits=4, right_digits=2, positive=True)
     tax = Decimal("0.00")
     discount = Decimal("0.00")

@@ -1,0 +1,244 @@
+"""Adapters map the shop's own models onto the documented keys, each feature declared once."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Upper
+from django.test import override_settings
+
+from convertedin_feed.adapters import (
+    CustomerAdapter,
+    FeedAdapter,
+    Field,
+    LineItemAdapter,
+    Related,
+    get_adapter,
+)
+from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
+from convertedin_feed.serializers import CustomerSerializer
+from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
+from tests.testapp.convertedin import BasketAdapter, MemberAdapter
+
+pytestmark = pytest.mark.django_db
+
+
+class BareMemberAdapter(CustomerAdapter):
+    """Declares nothing: keys named like the model's fields map themselves."""
+
+    class Meta:
+        model = "testapp.Member"
+
+
+class FeatureMemberAdapter(CustomerAdapter):
+    email = Field(Upper("email"))  # an ORM expression
+    last_name = Field(expression=Concat("last_name", Value(" (member)")))
+    currency = Field(constant="EGP")
+    registered_at = Field("created")
+    gender = Field("gender_code", value_map={"m": "male", "f": "female"}, default="unknown")
+    phone = Field("phone")
+
+    class Meta:
+        model = "testapp.Member"
+        extra_keys = ("accepts_marketing", "full_name")
+
+    accepts_marketing = Field(constant=False)
+    full_name = Field("first_name")
+
+    def dehydrate_phone(self, row):
+        return f"+20{row['phone'][1:]}" if row["phone"] else None
+
+    def dehydrate_full_name(self, row):
+        return f"{row['full_name']} {row['last_name']}"
+
+
+class PathOrderAdapter(BasketAdapter):
+    contact_email = Field("member__email")  # a path across a relation
+    financial_status = Field("status", value_map={"paid": "successful"})
+
+
+class LineWithoutModel(LineItemAdapter):
+    product_id = Field("sku")
+    price = Field(F("unit_price") * 2)
+
+
+class DerivedLineOrderAdapter(BasketAdapter):
+    line_items = Related("lines", LineWithoutModel)
+
+
+def customers_with(adapter, pull, **fields):
+    path = f"{__name__}.{adapter.__name__}"
+    with override_settings(
+        CONVERTEDIN_FEED={"TOKENS": [pull.token], "ADAPTERS": {"customers": path}}
+    ):
+        response = pull("customers", **fields)
+    assert response.status_code == 200, response.content
+    return response.json()["data"]
+
+
+def orders_with(adapter, pull):
+    path = f"{__name__}.{adapter.__name__}"
+    with override_settings(CONVERTEDIN_FEED={"TOKENS": [pull.token], "ADAPTERS": {"orders": path}}):
+        response = pull("orders")
+    assert response.status_code == 200, response.content
+    return response.json()["data"]
+
+
+@pytest.fixture
+def pull(pull, token):
+    pull.token = token
+    return pull
+
+
+def test_keys_named_like_model_fields_need_no_mapping(pull):
+    member = MemberFactory(phone="0100")
+    [record] = customers_with(BareMemberAdapter, pull)
+    assert (record["email"], record["first_name"], record["last_name"], record["phone"]) == (
+        member.email,
+        member.first_name,
+        member.last_name,
+        "0100",
+    )
+
+
+def test_keys_with_no_source_are_null(pull):
+    MemberFactory()
+    [record] = customers_with(BareMemberAdapter, pull)
+    # The model has no registered_at or currency; gender falls back to "unknown".
+    assert (record["registered_at"], record["currency"], record["gender"]) == (
+        None,
+        None,
+        "unknown",
+    )
+
+
+def test_an_orm_expression_is_computed_by_the_database(pull):
+    MemberFactory(email="ali@example.com", last_name="Hassan")
+    [record] = customers_with(FeatureMemberAdapter, pull)
+    assert (record["email"], record["last_name"]) == ("ALI@EXAMPLE.COM", "Hassan (member)")
+
+
+def test_a_constant_serves_every_record(pull):
+    MemberFactory.create_batch(2)
+    assert [r["currency"] for r in customers_with(FeatureMemberAdapter, pull)] == ["EGP", "EGP"]
+
+
+@pytest.mark.parametrize(("stored", "rendered"), [("m", "male"), ("f", "female"), ("x", "unknown")])
+def test_a_value_map_translates_an_enumeration(pull, stored, rendered):
+    MemberFactory(gender_code=stored)
+    [record] = customers_with(FeatureMemberAdapter, pull)
+    assert record["gender"] == rendered
+
+
+def test_a_value_map_without_default_passes_unknown_values_through(pull):
+    BasketFactory(status="paid")
+    BasketFactory(status="refunded")
+    records = orders_with(PathOrderAdapter, pull)
+    assert [r["financial_status"] for r in records] == ["successful", "refunded"]
+
+
+def test_a_method_computes_what_only_python_can(pull):
+    MemberFactory(phone="01000000001")
+    MemberFactory(phone="")
+    records = customers_with(FeatureMemberAdapter, pull)
+    assert [r["phone"] for r in records] == ["+201000000001", None]
+
+
+def test_extra_keys_follow_the_documented_ones_which_stay_as_documented(pull):
+    MemberFactory(first_name="Bob", last_name="Norman")
+    [record] = customers_with(FeatureMemberAdapter, pull)
+    assert list(record) == [*CustomerSerializer.documented_keys(), "accepts_marketing", "full_name"]
+    assert (record["accepts_marketing"], record["full_name"]) == (False, "Bob Norman (member)")
+
+
+def test_a_path_across_a_relation(pull):
+    basket = BasketFactory(email="checkout@example.com")
+    [record] = orders_with(PathOrderAdapter, pull)
+    assert record["contact_email"] == basket.member.email
+
+
+def test_aggregates_span_the_shop_s_relations(pull):
+    member = MemberFactory()
+    BasketFactory(member=member, total=Decimal("1.50"))
+    BasketFactory(member=member, total=Decimal("2.25"))
+    [record] = customers_with(MemberAdapter, pull)
+    assert (record["orders_count"], record["total_spent"]) == (2, 3.75)
+
+
+def test_related_line_items_take_the_child_model_from_the_relation(pull):
+    basket = BasketFactory()
+    BasketLineFactory(basket=basket, sku=7, quantity=3, unit_price=Decimal("2.50"))
+    [record] = orders_with(DerivedLineOrderAdapter, pull)
+    assert record["line_items"] == [{"product_id": 7, "quantity": 3, "price": 5}]
+
+
+def test_get_queryset_decides_which_rows_are_published(pull):
+    MemberFactory(is_staff_account=True)
+    MemberFactory()
+    assert len(customers_with(MemberAdapter, pull)) == 1
+    assert len(customers_with(BareMemberAdapter, pull)) == 2
+
+
+def test_get_adapter_reads_the_setting_on_every_call(rf):
+    request = rf.post("/")
+    assert isinstance(get_adapter("customers", request), MemberAdapter)
+    with override_settings(
+        CONVERTEDIN_FEED={"ADAPTERS": {"customers": f"{__name__}.BareMemberAdapter"}}
+    ):
+        adapter = get_adapter("customers", request)
+    assert isinstance(adapter, BareMemberAdapter)
+    assert adapter.request is request
+
+
+def test_an_unconfigured_feed_is_a_configuration_error():
+    with pytest.raises(UnknownFeed, match="products") as caught:
+        get_adapter("products")
+    assert isinstance(caught.value, ImproperlyConfigured)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("tests.nowhere.Adapter", "does not import"),
+        ("tests.factories.MemberFactory", "not a FeedAdapter"),
+    ],
+)
+def test_a_bad_adapter_path_is_a_configuration_error(path, message):
+    with (
+        override_settings(CONVERTEDIN_FEED={"ADAPTERS": {"customers": path}}),
+        pytest.raises(FeedConfigurationError, match=message),
+    ):
+        get_adapter("customers")
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{}, {"attribute": "a", "constant": 1}, {"expression": "not an expression"}],
+)
+def test_a_field_takes_exactly_one_source(arguments):
+    with pytest.raises(FeedConfigurationError):
+        Field(**arguments)
+
+
+def test_an_adapter_without_a_model_says_so():
+    class NoModel(FeedAdapter):
+        pass
+
+    with pytest.raises(FeedConfigurationError, match=r"no Meta\.model"):
+        NoModel.get_model()
+
+
+def test_meta_options_are_inherited_one_by_one():
+    class Child(FeatureMemberAdapter):
+        class Meta:
+            extra_keys = ()
+
+    assert Child.get_model().__name__ == "Member"
+    assert Child.option("extra_keys") == ()
+
+
+def test_the_plan_is_compiled_once_per_adapter_class():
+    keys = CustomerSerializer.documented_keys()
+    assert MemberAdapter.plan(keys) is MemberAdapter.plan(dict(keys))
+    assert MemberAdapter.plan(keys) is not FeatureMemberAdapter.plan(keys)

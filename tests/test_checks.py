@@ -1,0 +1,171 @@
+"""``manage.py check`` names each misconfiguration with an id and a hint."""
+
+import pytest
+from django.core.checks import Error, Warning, run_checks
+from django.core.management import call_command
+from django.test import override_settings
+
+from convertedin_feed.adapters import CustomerAdapter, Field
+
+GOOD_TOKEN = "g" * 40
+ADAPTERS = {
+    "customers": "tests.testapp.convertedin.MemberAdapter",
+    "orders": "tests.testapp.convertedin.BasketAdapter",
+}
+
+
+class TypoAdapter(CustomerAdapter):
+    emial = Field("email")
+
+    class Meta:
+        model = "testapp.Member"
+
+
+class ExtraWithoutSourceAdapter(CustomerAdapter):
+    class Meta:
+        model = "testapp.Member"
+        extra_keys = ("accepts_marketing",)
+
+
+class BadPathAdapter(CustomerAdapter):
+    email = Field("mail")
+
+    class Meta:
+        model = "testapp.Member"
+
+
+class BadModelAdapter(CustomerAdapter):
+    class Meta:
+        model = "testapp.Nothing"
+
+
+class MissingRequiredAdapter(CustomerAdapter):
+    class Meta:
+        model = "testapp.Member"
+
+
+def feed_messages(**feed_setting):
+    setting = {"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS, **feed_setting}
+    with override_settings(CONVERTEDIN_FEED=setting):
+        return [
+            m
+            for m in run_checks(include_deployment_checks=True)
+            if m.id.startswith("convertedin_feed.")
+        ]
+
+
+def only(messages, prefix="convertedin_feed."):
+    matching = [m for m in messages if m.id.startswith(prefix)]
+    assert len(matching) == 1, messages
+    return matching[0]
+
+
+def test_a_correct_configuration_passes_clean():
+    assert feed_messages() == []
+
+
+def test_manage_py_check_passes_on_the_test_project(capsys):
+    with override_settings(CONVERTEDIN_FEED={"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS}):
+        call_command("check")
+    assert "no issues" in capsys.readouterr().out
+
+
+def test_a_missing_token_is_reported(monkeypatch):
+    monkeypatch.delenv("CONVERTEDIN_FEED_TOKEN", raising=False)
+    message = only(feed_messages(TOKENS=None))
+    assert (message.id, type(message)) == ("convertedin_feed.W001", Warning)
+    assert "No Converted.in token" in message.msg
+    assert "CONVERTEDIN_FEED_TOKEN" in message.hint
+
+
+def test_a_token_from_the_environment_counts(monkeypatch):
+    monkeypatch.setenv("CONVERTEDIN_FEED_TOKEN", GOOD_TOKEN)
+    assert feed_messages(TOKENS=None) == []
+
+
+def test_a_short_token_is_reported_without_revealing_it():
+    message = only(feed_messages(TOKENS=[GOOD_TOKEN, "short-secret"]))
+    assert message.id == "convertedin_feed.W002"
+    assert "12 characters" in message.msg
+    assert "short-secret" not in message.msg + message.hint
+
+
+def test_an_unknown_setting_is_reported():
+    message = only(feed_messages(MAX_PERPAGE=50))
+    assert (message.id, type(message)) == ("convertedin_feed.E001", Error)
+    assert "MAX_PERPAGE" in message.msg
+    assert "MAX_PER_PAGE" in message.hint
+
+
+@pytest.mark.parametrize(("name", "value"), [("MAX_PER_PAGE", 0), ("DEFAULT_PER_PAGE", "100")])
+def test_page_sizes_must_be_whole_numbers(name, value):
+    message = only(feed_messages(**{name: value}))
+    assert message.id == "convertedin_feed.E001"
+    assert name in message.msg
+
+
+def test_an_unknown_time_zone_is_reported():
+    message = only(feed_messages(TIME_ZONE="Mars/Olympus"))
+    assert message.id == "convertedin_feed.E001"
+    assert "Mars/Olympus" in message.msg
+
+
+def test_a_feed_without_an_adapter_is_reported():
+    message = only(feed_messages(ADAPTERS={"customers": ADAPTERS["customers"]}))
+    assert (message.id, type(message)) == ("convertedin_feed.E002", Error)
+    assert "'orders'" in message.msg
+    assert 'CONVERTEDIN_FEED["ADAPTERS"]' in message.hint
+
+
+def test_an_adapter_path_that_does_not_import_is_reported():
+    message = only(feed_messages(ADAPTERS={**ADAPTERS, "customers": "shop.nowhere.ClientAdapter"}))
+    assert message.id == "convertedin_feed.E003"
+    assert "shop.nowhere.ClientAdapter" in message.msg
+    assert "does not import" in message.msg
+
+
+def test_a_path_to_something_that_is_not_an_adapter_is_reported():
+    message = only(feed_messages(ADAPTERS={**ADAPTERS, "customers": "tests.testapp.models.Member"}))
+    assert message.id == "convertedin_feed.E003"
+    assert "not a FeedAdapter" in message.msg
+
+
+@pytest.mark.parametrize(
+    ("adapter", "fragment"),
+    [("BadPathAdapter", "mail"), ("BadModelAdapter", "testapp.Nothing")],
+)
+def test_a_mapping_that_does_not_fit_the_models_is_reported(adapter, fragment):
+    message = only(feed_messages(ADAPTERS={**ADAPTERS, "customers": f"{__name__}.{adapter}"}))
+    assert message.id == "convertedin_feed.E004"
+    assert fragment in message.msg
+
+
+def test_a_mapping_that_names_an_unknown_key_is_reported():
+    messages = feed_messages(ADAPTERS={**ADAPTERS, "customers": f"{__name__}.TypoAdapter"})
+    message = only(messages, "convertedin_feed.E")
+    assert (message.id, type(message)) == ("convertedin_feed.E005", Error)
+    assert "'emial'" in message.msg
+    assert "did you mean 'email'?" in message.msg
+    assert "Meta.extra_keys" in message.hint
+
+
+def test_an_extra_key_without_a_source_is_reported():
+    messages = feed_messages(
+        ADAPTERS={**ADAPTERS, "customers": f"{__name__}.ExtraWithoutSourceAdapter"}
+    )
+    message = only(messages, "convertedin_feed.E")
+    assert message.id == "convertedin_feed.E005"
+    assert "'accepts_marketing'" in message.msg
+
+
+def test_a_required_key_with_no_source_is_reported():
+    messages = feed_messages(
+        ADAPTERS={**ADAPTERS, "customers": f"{__name__}.MissingRequiredAdapter"}
+    )
+    assert {m.id for m in messages} == {"convertedin_feed.W003"}
+    assert sorted(m.msg.split("required key ")[1].split(";")[0] for m in messages) == [
+        "'currency'",
+        "'orders_count'",
+        "'registered_at'",
+        "'total_spent'",
+    ]
