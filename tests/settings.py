@@ -33,6 +33,7 @@ CONVERTEDIN_FEED = {
     "ADAPTERS": {
         "customers": "tests.testapp.convertedin.MemberAdapter",
         "orders": "tests.testapp.convertedin.BasketAdapter",
+        "products": "tests.testapp.convertedin.CatalogAdapter",
     },
 }
 

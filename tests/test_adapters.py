@@ -192,8 +192,8 @@ def test_get_adapter_reads_the_setting_on_every_call(rf):
 
 
 def test_an_unconfigured_feed_is_a_configuration_error():
-    with pytest.raises(UnknownFeed, match="products") as caught:
-        get_adapter("products")
+    with pytest.raises(UnknownFeed, match="storeinfo") as caught:
+        get_adapter("storeinfo")
     assert isinstance(caught.value, ImproperlyConfigured)
 
 

@@ -2,7 +2,14 @@
 
 from django.db.models import Count, Q, Sum
 
-from convertedin_feed.adapters import CustomerAdapter, Field, LineItemAdapter, OrderAdapter, Related
+from convertedin_feed.adapters import (
+    CustomerAdapter,
+    FeedAdapter,
+    Field,
+    LineItemAdapter,
+    OrderAdapter,
+    Related,
+)
 
 PAID = Q(baskets__status="paid")
 
@@ -45,3 +52,11 @@ class BasketAdapter(OrderAdapter):
 
     def get_queryset(self):
         return super().get_queryset().exclude(is_test=True)
+
+
+class CatalogAdapter(FeedAdapter):
+    price = Field("list_price")
+    category_id = Field("shelf")
+
+    class Meta:
+        model = "testapp.CatalogItem"

@@ -35,3 +35,11 @@ class BasketLine(models.Model):
     sku = models.IntegerField()
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CatalogItem(models.Model):
+    """What a third feed, products, would publish: proves a feed is a declaration."""
+
+    title = models.CharField(max_length=200)
+    list_price = models.DecimalField(max_digits=12, decimal_places=2)
+    shelf = models.PositiveIntegerField()

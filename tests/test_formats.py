@@ -1,0 +1,156 @@
+"""Each documented format, field by field: what the platform's validator expects."""
+
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from convertedin_feed.serializers import (
+    CountryField,
+    CurrencyField,
+    CustomerReferenceField,
+    DateTimeField,
+    FlagField,
+    GenderField,
+    IdField,
+    MoneyField,
+    TextField,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (Decimal("184"), 184),
+        (Decimal("184.00"), 184),
+        (Decimal("199.65"), 199.65),
+        (Decimal("0.10"), 0.1),
+        (Decimal("-5.50"), -5.5),
+        (Decimal("1234567890123.45"), 1234567890123.45),
+        (12, 12),
+        (12.5, 12.5),
+        ("350.00", 350),
+        (Decimal("NaN"), None),
+        ("not money", None),
+    ],
+)
+def test_money_is_a_json_number(value, rendered):
+    result = MoneyField().to_representation(value)
+    assert result == rendered
+    assert not isinstance(result, str)
+
+
+def test_whole_money_is_an_integer_and_cents_survive_exactly():
+    assert type(MoneyField().to_representation(Decimal("300.00"))) is int
+    assert repr(MoneyField().to_representation(Decimal("598.94"))) == "598.94"
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (True, 1),
+        (False, 0),
+        (1, 1),
+        (0, 0),
+        ("1", 1),
+        ("0", 0),
+        ("true", 1),
+        ("false", 0),
+        ("yes", 1),
+    ],
+)
+def test_flags_are_0_or_1(value, rendered):
+    assert FlagField().to_representation(value) == rendered
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        ("male", "male"),
+        ("Female", "female"),
+        (" unknown ", "unknown"),
+        ("m", "unknown"),
+        ("other", "unknown"),
+    ],
+)
+def test_gender_is_one_of_three_words(value, rendered):
+    assert GenderField().to_representation(value) == rendered
+
+
+@override_settings(TIME_ZONE="Africa/Cairo")
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (datetime(2020, 12, 15, 17, 0, tzinfo=timezone.utc), "2020-12-15 19:00:00"),
+        # Cairo keeps summer time (UTC+3) since 2023: the same UTC hour shifts by three.
+        (datetime(2024, 7, 1, 17, 0, tzinfo=timezone.utc), "2024-07-01 20:00:00"),
+        # Naive values are the project's local time, as Django stores them with USE_TZ = False.
+        (datetime(2020, 12, 15, 19, 0, 0, 999999), "2020-12-15 19:00:00"),
+        (date(2020, 12, 15), "2020-12-15 00:00:00"),
+    ],
+)
+def test_datetimes_are_y_m_d_h_i_s_in_the_project_time_zone(value, rendered):
+    assert DateTimeField().to_representation(value) == rendered
+
+
+@override_settings(TIME_ZONE="Africa/Cairo", CONVERTEDIN_FEED={"TIME_ZONE": "UTC"})
+def test_a_naive_datetime_is_moved_from_the_project_zone_to_the_feed_zone():
+    assert DateTimeField().to_representation(datetime(2020, 12, 15, 19, 0)) == "2020-12-15 17:00:00"
+
+
+@override_settings(TIME_ZONE="America/New_York")
+def test_datetimes_across_a_dst_change_keep_their_wall_clock():
+    before = datetime(2024, 3, 10, 6, 59, tzinfo=timezone.utc)
+    after = datetime(2024, 3, 10, 7, 0, tzinfo=timezone.utc)
+    assert [DateTimeField().to_representation(v) for v in (before, after)] == [
+        "2024-03-10 01:59:00",
+        "2024-03-10 03:00:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [("EGP", "EGP"), ("egp", "EGP"), (" usd ", "USD"), ("Euro", "EUR"), ("ZZZ", None), ("", None)],
+)
+def test_currency_is_an_iso_4217_code(value, rendered):
+    assert CurrencyField().to_representation(value) == rendered
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        ("US", "US"),
+        ("gb", "GB"),
+        ("EGY", "EG"),
+        ("Egypt", "EG"),
+        ("United Arab Emirates", "AE"),
+        ("Narnia", None),
+    ],
+)
+def test_country_is_an_iso_3166_alpha_2_code(value, rendered):
+    assert CountryField().to_representation(value) == rendered
+
+
+def test_text_keeps_blanks_only_where_the_key_is_required():
+    assert TextField().to_representation("") == ""
+    assert TextField(optional=True).to_representation("  ") is None
+    assert TextField(optional=True).to_representation("01000000001") == "01000000001"
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [(7, 7), ("SKU-7", "SKU-7"), (Decimal(7), "7")],
+)
+def test_ids_stay_integers_or_become_strings(value, rendered):
+    assert IdField().to_representation(value) == rendered
+
+
+def test_a_uuid_id_is_its_canonical_string():
+    value = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert IdField().to_representation(value) == "12345678-1234-5678-1234-567812345678"
+
+
+def test_customer_is_an_object_with_its_id():
+    assert CustomerReferenceField().to_representation(207119551) == {"id": 207119551}
