@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from convertedin_feed.adapters import FeedAdapter, load_adapter_class
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
+from convertedin_feed.feeds import served_feeds
 from convertedin_feed.serializers import RecordSerializer
 
 MIN_TOKEN_LENGTH = 32
@@ -97,7 +96,8 @@ def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         ]
     messages: list[checks.CheckMessage] = []
-    for feed, serializer_class in served_feeds().items():
+    for feed, served in served_feeds().items():
+        serializer_class = served.serializer_class
         path = adapters.get(feed)
         setting = f'{SETTING_NAME}["ADAPTERS"][{feed!r}]'
         if not path:
@@ -180,28 +180,3 @@ def _label(adapter: type[FeedAdapter], root: type[FeedAdapter]) -> str:
     if adapter is root:
         return f"{adapter.__module__}.{adapter.__qualname__}"
     return f"{adapter.__qualname__} (a Related of {root.__qualname__})"
-
-
-def served_feeds() -> dict[str, type[RecordSerializer]]:
-    """Every feed the project's URLconf serves, found by walking it; ours if it serves none."""
-    feeds = dict(_feed_views(get_resolver().url_patterns))
-    if not feeds:
-        from convertedin_feed import urls
-
-        feeds = dict(_feed_views(urls.urlpatterns))
-    return feeds
-
-
-def _feed_views(patterns: list[Any]) -> Iterator[tuple[str, type[RecordSerializer]]]:
-    from convertedin_feed.views import FeedView
-
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _feed_views(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            view_class = getattr(pattern.callback, "view_class", None)
-            if isinstance(view_class, type) and issubclass(view_class, FeedView):
-                initkwargs = getattr(pattern.callback, "view_initkwargs", {})
-                feed = initkwargs.get("feed", view_class.feed)
-                if feed:
-                    yield feed, initkwargs.get("serializer_class", view_class.serializer_class)
