@@ -50,6 +50,13 @@ class FeedView(APIView):
     versioning_class = None
     metadata_class = None
 
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF authenticates before it checks the method; a GET can carry no body
+        # token, so without this it could never be told 405.
+        if (request.method or "").lower() not in self.http_method_names:
+            raise exceptions.MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)
+
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         paging = PagingSerializer(data=request.data)
         paging.is_valid(raise_exception=True)

@@ -1,0 +1,56 @@
+"""Settings of the example shop: a demo, configured from the environment.
+
+- ``DATABASE_URL``: any database dj-database-url understands; SQLite next to
+  manage.py by default.
+- ``CONVERTEDIN_FEED_TOKEN``: the token(s) the platform sends, comma-separated.
+  It is deliberately not set here: the app reads the variable on every request.
+- ``DJANGO_DEBUG``: ``0`` to turn debug off; ``DJANGO_SECRET_KEY`` for a real key.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-shop-demo-only-not-secret")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "rest_framework",
+    "convertedin_feed",
+    "shop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "Africa/Cairo"
+USE_I18N = True
+USE_TZ = True
+
+CONVERTEDIN_FEED = {
+    "ADAPTERS": {
+        "customers": "shop.convertedin.ClientAdapter",
+        "orders": "shop.convertedin.PurchaseAdapter",
+    },
+}

@@ -1,0 +1,62 @@
+"""``manage.py demo``: migrate, seed, print a token and curl commands, serve.
+
+From the repository root: ``python example_project/manage.py demo``.
+"""
+
+import os
+import secrets
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from convertedin_feed.conf import TOKEN_ENVIRONMENT_VARIABLE
+from shop.models import Client
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed the example shop when empty, print a token and curl commands, serve."
+    # runserver runs the checks itself, once the token is in place.
+    requires_system_checks = ()
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="where to serve")
+        parser.add_argument("--customers", type=int, default=500, help="clients to seed")
+        parser.add_argument("--orders", type=int, default=2000, help="purchases to seed")
+
+    def handle(self, *args, addrport, customers, orders, **options):
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=verbosity)
+        if Client.objects.exists():
+            self.stdout.write("The shop has data already: not seeding.")
+        else:
+            call_command("seed_demo", customers=customers, orders=orders, verbosity=verbosity)
+
+        token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").split(",")[0].strip()
+        if not token:
+            token = secrets.token_urlsafe(32)
+            # The app reads the variable on every request: this process serves
+            # with it. (The autoreloader would start a new process without it.)
+            os.environ[TOKEN_ENVIRONMENT_VARIABLE] = token
+            self.stdout.write(f"Generated a token for this run ({TOKEN_ENVIRONMENT_VARIABLE}).")
+
+        base = f"http://{_browsable_host(addrport)}/convertedin"
+        self.stdout.write(
+            "\n"
+            f"Token: {token}\n\n"
+            "Customers, page 1 (the customers document spells per_page as par_page):\n"
+            f"  curl -X POST {base}/customers -F token={token} -F page=1 -F par_page=5\n\n"
+            "Orders, page 1:\n"
+            f"  curl -X POST {base}/orders -F token={token} -F page=1 -F per_page=5\n"
+        )
+        call_command("runserver", addrport, use_reloader=False, skip_checks=False)
+
+
+def _browsable_host(addrport):
+    """host:port for a client on this machine, from runserver's ``[addr:]port``."""
+    host, _, port = addrport.rpartition(":")
+    host = host.strip("[]")
+    if host in ("", "0", "0.0.0.0", "::"):  # noqa: S104 (a name to replace, not a bind)
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}"

@@ -1,0 +1,85 @@
+"""An online shop's own models, named the way this shop names things, not the feed.
+
+``shop/convertedin.py`` maps them onto the documented keys.
+"""
+
+from django.db import models
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", "Male"
+        FEMALE = "F", "Female"
+        NOT_SAID = "", "Not said"
+
+    class Language(models.TextChoices):
+        ARABIC = "ar", "Arabic"
+        ENGLISH = "en", "English"
+
+    mail = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    mobile = models.CharField(max_length=30, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    joined_on = models.DateTimeField()
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ARABIC)
+    is_staff_account = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.family_name} <{self.mail}>"
+
+
+class Purchase(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    # No index of its own: the (client, state) index below starts with it.
+    client = models.ForeignKey(
+        Client, related_name="purchases", on_delete=models.PROTECT, db_index=False
+    )
+    placed_at = models.DateTimeField()
+    grand_total = models.DecimalField(max_digits=12, decimal_places=2)
+    goods_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # When prices_include_tax, ``tax`` is the part of goods_total that is tax.
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    prices_include_tax = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3)
+    # Mostly ISO alpha-2 codes; older rows hold names ("Egypt") or alpha-3 ("SAU").
+    ship_country = models.CharField(max_length=60)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    checkout_phone = models.CharField(max_length=30)
+    checkout_email = models.EmailField()
+    is_test = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = (
+            # The customers feed counts and sums each page's clients' paid
+            # purchases: this index answers it without reading the table.
+            models.Index(fields=["client", "state"], name="shop_purchase_client_state"),
+        )
+
+    def __str__(self) -> str:
+        return f"Purchase #{self.pk}"
+
+
+class PurchaseItem(models.Model):
+    # Indexed (a ForeignKey is): the orders feed reads a page's items by purchase.
+    purchase = models.ForeignKey(Purchase, related_name="items", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="purchase_items", on_delete=models.PROTECT)
+    qty = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    def __str__(self) -> str:
+        return f"{self.qty} x {self.product_id}"

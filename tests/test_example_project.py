@@ -1,0 +1,231 @@
+"""The example shop, the way a newcomer runs it: separate processes, a real server.
+
+``migrate``, ``seed_demo`` and ``runserver`` run as ``python example_project/manage.py``
+from the repository root, against a throwaway SQLite database, and both feeds are
+crawled page by page over HTTP, as the platform does.
+"""
+
+import json
+import os
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MANAGE = "example_project/manage.py"  # relative to ROOT, as a newcomer types it
+
+CUSTOMER_KEYS = {
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "orders_count",
+    "total_spent",
+    "currency",
+    "phone",
+    "registered_at",
+    "gender",
+}
+ORDER_KEYS = {
+    "id",
+    "ordered_at",
+    "total_price",
+    "subtotal_price",
+    "total_tax",
+    "taxes_included",
+    "currency",
+    "country_code",
+    "financial_status",
+    "total_discounts",
+    "phone",
+    "customer_locale",
+    "contact_email",
+    "line_items",
+    "customer",
+}
+LINE_ITEM_KEYS = {"product_id", "quantity", "price"}
+ENVELOPE_KEYS = ("current_page", "data", "from", "last_page", "per_page", "to", "total")
+
+# No proxy from the environment may stand between the test and 127.0.0.1.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Shop:
+    url: str
+    token: str
+    database: Path
+
+    def rows(self, sql):
+        with closing(sqlite3.connect(self.database)) as connection:
+            return connection.execute(sql).fetchall()
+
+    def ids(self, sql):
+        return [id_ for (id_,) in self.rows(sql)]
+
+
+def post(url, fields):
+    """POST form-urlencoded ``fields``: the status, the content type and the decoded JSON."""
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode())
+    try:
+        with OPENER.open(request, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], json.load(response)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers["Content-Type"], json.load(error)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("example_shop")
+    database = tmp / "demo.sqlite3"
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django's tests.settings
+    env.update(
+        DATABASE_URL=f"sqlite:///{database}",
+        CONVERTEDIN_FEED_TOKEN=secrets.token_hex(20),
+        PYTHONUNBUFFERED="1",
+    )
+
+    def manage(*args):
+        done = subprocess.run(
+            [sys.executable, MANAGE, *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        return done.stdout
+
+    manage("migrate", "--noinput")
+    seeded = manage("seed_demo", "--customers", "30", "--orders", "80", "--seed", "4")
+    assert "80 purchases" in seeded
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/convertedin"
+    log_path = tmp / "runserver.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            assert server.poll() is None, f"runserver exited:\n{log_path.read_text()}"
+            try:
+                post(f"{url}/customers", {})
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"no answer:\n{log_path.read_text()}"
+                time.sleep(0.1)
+        yield Shop(url=url, token=env["CONVERTEDIN_FEED_TOKEN"], database=database)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def crawl(shop, feed, size_field, per_page):
+    """Every page of a feed, first to last, checking each envelope on the way."""
+    records, page = [], 1
+    while True:
+        status, content_type, body = post(
+            f"{shop.url}/{feed}", {"token": shop.token, "page": page, size_field: per_page}
+        )
+        assert status == 200, body
+        assert content_type == "application/json"
+        assert list(body) == list(ENVELOPE_KEYS)
+        assert (body["current_page"], body["per_page"]) == (page, per_page)
+        assert body["from"] == len(records) + 1
+        assert body["to"] == len(records) + len(body["data"])
+        records.extend(body["data"])
+        if page == body["last_page"]:
+            return records, body["total"]
+        assert len(body["data"]) == per_page
+        page += 1
+
+
+def assert_each_once_ascending(records, expected_ids):
+    ids = [record["id"] for record in records]
+    assert len(ids) == len(set(ids)), "an id on two pages"
+    assert ids == sorted(ids), "ids out of order"
+    assert ids == expected_ids
+
+
+def test_customers_feed(shop):
+    records, total = crawl(shop, "customers", "par_page", per_page=7)
+
+    expected = shop.ids("SELECT id FROM shop_client WHERE NOT is_staff_account ORDER BY id")
+    assert total == len(expected) == 30
+    assert_each_once_ascending(records, expected)
+    for record in records:
+        assert set(record) >= CUSTOMER_KEYS, record
+        assert record["currency"] == "EGP"
+        assert record["gender"] in {"male", "female", "unknown"}
+        assert isinstance(record["orders_count"], int)
+
+    [(paid,)] = shop.rows(
+        "SELECT COUNT(*) FROM shop_purchase WHERE state = 'paid' AND NOT is_test"
+        " AND client_id IN (SELECT id FROM shop_client WHERE NOT is_staff_account)"
+    )
+    assert sum(record["orders_count"] for record in records) == paid
+
+
+def test_orders_feed(shop):
+    records, total = crawl(shop, "orders", "per_page", per_page=9)
+
+    expected = shop.ids("SELECT id FROM shop_purchase WHERE NOT is_test ORDER BY id")
+    assert total == len(expected) == 80
+    assert_each_once_ascending(records, expected)
+    for record in records:
+        assert set(record) >= ORDER_KEYS, record
+        assert set(record["customer"]) == {"id"}
+        assert len(record["country_code"]) == 2, record["country_code"]  # "Egypt", "SAU" normalised
+        assert 1 <= len(record["line_items"]) <= 5
+        for line in record["line_items"]:
+            assert set(line) == LINE_ITEM_KEYS
+
+    [(items,)] = shop.rows(
+        "SELECT COUNT(*) FROM shop_purchaseitem JOIN shop_purchase ON shop_purchase.id = purchase_id"
+        " WHERE NOT is_test"
+    )
+    assert sum(len(record["line_items"]) for record in records) == items
+    hidden_clients = set(shop.ids("SELECT id FROM shop_client WHERE is_staff_account"))
+    assert not {record["customer"]["id"] for record in records} & hidden_clients
+
+
+@pytest.mark.parametrize("feed", ["customers", "orders"])
+def test_wrong_token_is_refused_with_json(shop, feed):
+    wrong = {"token": "not-" + shop.token, "page": 1}
+    status, content_type, body = post(f"{shop.url}/{feed}", wrong)
+
+    assert status == 401
+    assert content_type == "application/json"
+    assert body == {"message": "Invalid token."}
