@@ -246,3 +246,13 @@ def test_a_failing_feed_is_a_500_json_message_without_a_traceback(token, feed):
     assert set(body) == {"message"}
     assert b"Traceback" not in response.content
     assert b"tests.testapp" not in response.content
+
+
+@pytest.mark.parametrize("form", ["multipart", "json"])
+def test_a_body_past_django_s_upload_limit_is_a_413(api, token, settings, form):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = api.post(
+        "/convertedin/customers", {"token": token, "padding": "x" * 4096}, format=form
+    )
+    assert response.status_code == 413
+    assert response.json() == {"message": "The request body is too large."}
