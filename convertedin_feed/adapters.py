@@ -378,6 +378,8 @@ def _hashable(value: Any) -> bool:
 
 def _default_declaration(model: type[Model], key: str, children: Any) -> Declaration | None:
     """A key the adapter leaves undeclared reads the model's field of the same name."""
+    if key == "id":
+        return Field("pk")  # whatever the primary key is called
     try:
         model_field = model._meta.get_field(key)
     except FieldDoesNotExist:

@@ -31,3 +31,9 @@ def pull(api, token):
         return api.post(f"/convertedin/{feed}", fields, format="multipart")
 
     return pull
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['ENGINE']})"

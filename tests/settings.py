@@ -1,5 +1,7 @@
 """Settings of the test project: a shop whose models are not the example's."""
 
+import dj_database_url
+
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 USE_TZ = True
@@ -22,7 +24,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tests.urls"
 
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# DATABASE_URL=postgres://user@host:port/name runs the whole suite on that
+# database; unset, it runs on an in-memory SQLite database.
+DATABASES = {"default": dj_database_url.config(default="sqlite://:memory:")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEST_TOKEN = "t" * 40

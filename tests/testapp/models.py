@@ -1,5 +1,7 @@
 """A shop unlike the example one: members, baskets and basket lines."""
 
+import uuid
+
 from django.db import models
 
 
@@ -24,6 +26,8 @@ class Basket(models.Model):
     country = models.CharField(max_length=60)
     status = models.CharField(max_length=20, default="paid")
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # Converted at a daily rate: more places than money usually has.
+    total_in_usd = models.DecimalField(max_digits=24, decimal_places=8, null=True, blank=True)
     phone = models.CharField(max_length=30)
     locale = models.CharField(max_length=5, blank=True)
     email = models.EmailField()
@@ -43,3 +47,23 @@ class CatalogItem(models.Model):
     title = models.CharField(max_length=200)
     list_price = models.DecimalField(max_digits=12, decimal_places=2)
     shelf = models.PositiveIntegerField()
+
+
+class Subscriber(models.Model):
+    """A customer keyed by a string, as some shops do."""
+
+    code = models.CharField(primary_key=True, max_length=20)
+    email = models.EmailField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    joined = models.DateTimeField()
+
+
+class Guest(models.Model):
+    """A customer keyed by a UUID."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    email = models.EmailField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    joined = models.DateTimeField()
