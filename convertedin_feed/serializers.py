@@ -44,7 +44,6 @@ class PagingSerializer(serializers.Serializer):
         return {
             "page": attrs.get("page") or 1,
             "per_page": min(requested, feed_settings.MAX_PER_PAGE),
-            "requested_per_page": requested,
         }
 
 

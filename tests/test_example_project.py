@@ -22,40 +22,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_customers_feed import DOCUMENTED_KEYS as CUSTOMER_DOCUMENTED_KEYS
+from tests.test_orders_feed import DOCUMENTED_KEYS as ORDER_DOCUMENTED_KEYS
+from tests.test_pagination import ENVELOPE_KEYS as PAGINATION_ENVELOPE_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = "example_project/manage.py"  # relative to ROOT, as a newcomer types it
 
-CUSTOMER_KEYS = {
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "orders_count",
-    "total_spent",
-    "currency",
-    "phone",
-    "registered_at",
-    "gender",
-}
-ORDER_KEYS = {
-    "id",
-    "ordered_at",
-    "total_price",
-    "subtotal_price",
-    "total_tax",
-    "taxes_included",
-    "currency",
-    "country_code",
-    "financial_status",
-    "total_discounts",
-    "phone",
-    "customer_locale",
-    "contact_email",
-    "line_items",
-    "customer",
-}
+CUSTOMER_KEYS = set(CUSTOMER_DOCUMENTED_KEYS)
+ORDER_KEYS = set(ORDER_DOCUMENTED_KEYS)
 LINE_ITEM_KEYS = {"product_id", "quantity", "price"}
-ENVELOPE_KEYS = ("current_page", "data", "from", "last_page", "per_page", "to", "total")
+ENVELOPE_KEYS = tuple(PAGINATION_ENVELOPE_KEYS)
 
 # No proxy from the environment may stand between the test and 127.0.0.1.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
