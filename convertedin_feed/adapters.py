@@ -10,7 +10,7 @@ number of extra queries, however many rows the page holds.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeAlias
 
@@ -174,14 +174,6 @@ class FeedAdapter:
             plan = cls._plans[cache_key] = Plan.compile(cls, keys)
         return plan
 
-    def get_feed_queryset(self, keys: KeyTree) -> QuerySet[Any]:
-        """``get_queryset()`` read as value rows in primary-key order."""
-        return self.plan(keys).values_queryset(self.get_queryset())
-
-    def to_records(self, rows: list[Row], keys: KeyTree) -> list[Row]:
-        """Turn one page of value rows into records, with a fixed number of queries."""
-        return self.plan(keys).records(self, rows)
-
 
 class CustomerAdapter(FeedAdapter):
     """Base adapter for the customers feed."""
@@ -225,9 +217,6 @@ def load_adapter_class(path: Any, feed: str) -> type[FeedAdapter]:
 
 # ---------------------------------------------------------------------------
 # Compiled plans
-
-
-Getter: TypeAlias = Callable[[Row], Any]
 
 
 @dataclass
@@ -425,10 +414,3 @@ def _freeze(keys: KeyTree | None) -> Any:
     if keys is None:
         return None
     return tuple((key, _freeze(value)) for key, value in keys.items())
-
-
-def iter_adapter_paths() -> Iterable[tuple[str, Any]]:
-    """Each configured feed name with its adapter path, for the system checks."""
-    adapters = feed_settings.ADAPTERS
-    if isinstance(adapters, Mapping):
-        yield from adapters.items()

@@ -65,7 +65,7 @@ class FeedView(APIView):
         plan = adapter.plan(keys)
         rows = plan.values_queryset(self.filter_queryset(adapter.get_queryset()))
         page = paginate(rows, paging.validated_data["page"], paging.validated_data["per_page"])
-        page = dataclasses.replace(page, rows=adapter.to_records(page.rows, keys))
+        page = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
         envelope = PageSerializer(page, records=self.serializer_class(many=True))
         return Response(envelope.data, headers=NO_STORE)
 
