@@ -11,7 +11,10 @@ class JSONObjectParser(parsers.JSONParser):
     """JSON, but only an object: a list or a bare value has no fields to read."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:  # json raises it, not ValueError, for deep nesting
+            raise exceptions.ParseError("JSON body is nested too deeply.") from exc
         if not isinstance(data, dict):
             raise exceptions.ParseError("JSON body must be an object.")
         return data

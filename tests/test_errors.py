@@ -256,3 +256,10 @@ def test_a_body_past_django_s_upload_limit_is_a_413(api, token, settings, form):
     )
     assert response.status_code == 413
     assert response.json() == {"message": "The request body is too large."}
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(api):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api.generic("POST", "/convertedin/customers", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["message"] == "JSON body is nested too deeply."
