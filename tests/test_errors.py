@@ -237,7 +237,7 @@ def test_every_error_is_a_json_object_with_a_message_and_no_data(
 
 
 @pytest.mark.parametrize("feed", FEEDS)
-def test_a_failing_feed_is_a_500_json_message_without_a_traceback(token, feed):
+def test_a_failing_feed_is_a_500_json_message_without_a_traceback(token, feed, caplog):
     api = APIClient(raise_request_exception=False)
     adapters = {**settings.CONVERTEDIN_FEED["ADAPTERS"], feed: "tests.testapp.convertedin.Missing"}
     with override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "ADAPTERS": adapters}):
@@ -246,6 +246,9 @@ def test_a_failing_feed_is_a_500_json_message_without_a_traceback(token, feed):
     assert set(body) == {"message"}
     assert b"Traceback" not in response.content
     assert b"tests.testapp" not in response.content
+    # The detail goes to the shop's logs instead, on the app's logger.
+    [logged] = [r for r in caplog.records if r.name == "convertedin_feed"]
+    assert "tests.testapp.convertedin.Missing" in logged.exc_text
 
 
 @pytest.mark.parametrize("form", ["multipart", "json"])

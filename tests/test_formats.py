@@ -154,3 +154,13 @@ def test_a_uuid_id_is_its_canonical_string():
 
 def test_customer_is_an_object_with_its_id():
     assert CustomerReferenceField().to_representation(207119551) == {"id": 207119551}
+
+
+def test_a_value_that_is_no_iso_code_is_logged(caplog):
+    CurrencyField().to_representation("Pounds-ish")
+    CountryField().to_representation("Middle Earth")
+    messages = [r.getMessage() for r in caplog.records if r.name == "convertedin_feed"]
+    assert messages == [
+        "Not an ISO 4217 currency, rendered as null: 'Pounds-ish'",
+        "Not an ISO 3166 country, rendered as null: 'Middle Earth'",
+    ]
