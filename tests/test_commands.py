@@ -1,6 +1,7 @@
 """convertedin_feed_preview shows a shop what the platform receives, and what is wrong with it."""
 
 import json
+from datetime import datetime, timezone
 from io import StringIO
 
 import pytest
@@ -58,3 +59,18 @@ def test_without_a_token_it_says_so(monkeypatch):
         pytest.raises(CommandError, match="No token"),
     ):
         run("customers")
+
+
+def test_a_crawl_of_uuid_keys_accepts_the_database_s_order():
+    from tests.testapp.models import Guest
+
+    joined = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for n in range(12):
+        Guest.objects.create(
+            email=f"g{n}@example.com", first_name="F", last_name="L", joined=joined
+        )
+    adapters = {"customers": "tests.test_databases.GuestAdapter"}
+    with override_settings(CONVERTEDIN_FEED={"TOKENS": ["t" * 40], "ADAPTERS": adapters}):
+        output = run("customers", "--crawl", "--per-page", "5")
+    assert "customers: 12 records of 12 in 3 pages of 5" in output
+    assert "every record arrived once" in output

@@ -119,8 +119,8 @@ def test_uuid_primary_keys_are_canonical_strings_in_the_database_s_order(pull, t
         for n in range(12)
     ]
     served = [record["id"] for record in crawl(pull, token, GuestAdapter, per_page=5)]
-    # PostgreSQL and SQLite sort UUIDs by their bytes; MariaDB's UUID type puts
-    # the time fields first. The feed follows the database, one row once each.
+    # PostgreSQL and SQLite sort UUIDs by their bytes; MariaDB's UUID type sorts
+    # by its groups in another order. The feed follows the database, one row once each.
     assert served == [str(pk) for pk in Guest.objects.order_by("pk").values_list("pk", flat=True)]
     assert sorted(served) == sorted(str(guest.pk) for guest in guests)
 
