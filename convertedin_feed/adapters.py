@@ -165,6 +165,12 @@ class FeedAdapter:
 
     # The machinery below is what views call; shops rarely need to touch it.
 
+    def feed_queryset(self) -> QuerySet[Any]:
+        """:meth:`get_queryset` on the ``DATABASE`` alias: every query a feed makes starts here."""
+        queryset = self.get_queryset()
+        alias = feed_settings.DATABASE
+        return queryset.using(alias) if alias else queryset
+
     @classmethod
     def plan(cls, keys: KeyTree) -> Plan:
         """The compiled reading plan for ``keys``, built once per adapter class."""
@@ -241,6 +247,8 @@ class Plan:
     related: list[RelatedPlan] = field(default_factory=list)
     methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: (key, name of the row entry holding its value or None, constant), in key order.
+    reads: list[tuple[str, str | None, Any]] = field(default_factory=list)
 
     @classmethod
     def compile(cls, adapter: type[FeedAdapter], keys: KeyTree) -> Plan:
@@ -268,7 +276,18 @@ class Plan:
                 plan.problems.append(
                     f"lists {key!r} in Meta.extra_keys but declares no Field or method for it"
                 )
+        plan.reads = [(key, plan._source(key), plan.constants.get(key)) for key in plan.keys]
         return plan
+
+    def _source(self, key: str) -> str | None:
+        """Where ``key``'s value sits in a row once a page's extra queries are merged in."""
+        if key in self.paths:
+            return self.paths[key]
+        if key in self.constants:
+            return None
+        if any(related.key == key for related in self.related):
+            return key
+        return _ANNOTATION_PREFIX + key
 
     def _add(
         self, model: type[Model], key: str, declaration: Declaration | None, children: Any
@@ -296,35 +315,28 @@ class Plan:
         return queryset.order_by("pk").values(*fields, **self.annotations)
 
     def records(self, adapter: FeedAdapter, rows: list[Row]) -> list[Row]:
+        """Map a page of ``values()`` rows to records: one query per aggregate set and per Related."""
         if not rows:
             return []
         ids = [row["pk"] for row in rows]
-        aggregated: dict[Any, Row] = {}
         if self.aggregates:
-            queryset = adapter.get_queryset().filter(pk__in=ids).order_by().values("pk")
-            aggregated = {row["pk"]: row for row in queryset.annotate(**self.aggregates)}
-        children = {related.key: self._children(adapter, related, ids) for related in self.related}
+            queryset = adapter.feed_queryset().filter(pk__in=ids).order_by().values("pk")
+            aggregated = {row.pop("pk"): row for row in queryset.annotate(**self.aggregates)}
+            missing = dict.fromkeys(self.aggregates)  # a row deleted since the page was read
+            for row in rows:
+                row.update(aggregated.get(row["pk"], missing))
+        for related in self.related:
+            children = self._children(adapter, related, ids)
+            for row in rows:
+                row[related.key] = children.get(row["pk"], [])
 
+        reads, maps, methods = self.reads, self.maps, self.methods
         records = []
         for row in rows:
-            record: Row = {}
-            pk = row["pk"]
-            extra = aggregated.get(pk, {})
-            for key in self.keys:
-                if key in self.paths:
-                    value = row[self.paths[key]]
-                elif key in self.constants:
-                    value = self.constants[key]
-                elif key in children:
-                    value = children[key].get(pk, [])
-                else:
-                    alias = _ANNOTATION_PREFIX + key
-                    value = row[alias] if alias in row else extra.get(alias)
-                mapping = self.maps.get(key)
-                if mapping is not None:
-                    value = _map_value(mapping, value)
-                record[key] = value
-            for key, method in self.methods.items():
+            record = {key: row[source] if source else constant for key, source, constant in reads}
+            for key, declaration in maps.items():
+                record[key] = _map_value(declaration, record[key])
+            for key, method in methods.items():
                 record[key] = method(adapter, record)
             records.append(record)
         return records
@@ -333,7 +345,7 @@ class Plan:
         self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]
     ) -> dict[Any, list[Row]]:
         child_adapter = related.adapter(adapter.request)
-        queryset = child_adapter.get_queryset().filter(**{f"{related.link}__in": ids})
+        queryset = child_adapter.feed_queryset().filter(**{f"{related.link}__in": ids})
         rows = list(
             related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
         )

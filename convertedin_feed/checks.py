@@ -46,6 +46,30 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="convertedin_feed.E001",
                 )
             )
+    timeout = feed_settings.CACHE_TIMEOUT
+    if timeout is not None and (
+        not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1
+    ):
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['CACHE_TIMEOUT'] must be a whole number of seconds >= 1, "
+                f"not {timeout!r}.",
+                id="convertedin_feed.E001",
+            )
+        )
+    for name, setting, known in (
+        ("DATABASE", "DATABASES", settings.DATABASES),
+        ("CACHE", "CACHES", getattr(settings, "CACHES", {})),
+    ):
+        alias = getattr(feed_settings, name)
+        if alias is not None and alias not in known:
+            messages.append(
+                checks.Error(
+                    f"{SETTING_NAME}[{name!r}] = {alias!r} is not an alias in settings.{setting}.",
+                    hint=f"Known aliases: {', '.join(map(repr, known)) or 'none'}; or None.",
+                    id="convertedin_feed.E001",
+                )
+            )
     try:
         zoneinfo.ZoneInfo(feed_settings.time_zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -26,6 +26,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PER_PAGE": 1000,
     # Time zone of the Y-m-d H:i:s datetimes; None means settings.TIME_ZONE.
     "TIME_ZONE": None,
+    # Database alias the feeds read from (a read replica); None lets the
+    # project's DATABASE_ROUTERS decide, which is "default" without routers.
+    "DATABASE": None,
+    # Cache alias that remembers totals and where each page ended, so a crawl
+    # seeks instead of counting and offsetting. Share it between workers
+    # (Redis, Memcached); None turns the memory off.
+    "CACHE": "default",
+    # Seconds a total and a page end are remembered.
+    "CACHE_TIMEOUT": 300,
 }
 
 

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
+import orjson
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.utils.encoders import JSONEncoder
+
+_fallback = JSONEncoder()
 
 
-class FeedJSONRenderer(JSONRenderer):
-    # Arabic names stay readable UTF-8, not \u escapes, whatever UNICODE_JSON says.
-    ensure_ascii = False
-    compact = True
-    strict = True
+def _encode(value: Any) -> Any:
+    """What orjson cannot write itself: a Decimal digit for digit, then whatever DRF can."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f")) if value.is_finite() else None
+    return _fallback.default(value)
+
+
+class FeedJSONRenderer(BaseRenderer):
+    """Compact UTF-8 JSON by orjson: Arabic stays readable, money keeps its digits."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_encode, option=orjson.OPT_NON_STR_KEYS)
 
 
 class JSONOnlyNegotiation(DefaultContentNegotiation):

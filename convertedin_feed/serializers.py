@@ -8,11 +8,10 @@ the documented ones pass through as they are.
 from __future__ import annotations
 
 import logging
-import math
 import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pycountry
@@ -89,9 +88,15 @@ class TextField(KeyField):
 
 
 class MoneyField(KeyField):
-    """Money as a JSON number, never a string: whole amounts as integers, others as floats."""
+    """Money as a JSON number, never a string, and never rounded through a float.
+
+    Whole amounts are integers; others stay :class:`~decimal.Decimal`, which the
+    renderer writes digit for digit (``199.65``, ``0.12345678``).
+    """
 
     def to_representation(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
         try:
             amount = value if isinstance(value, Decimal) else Decimal(str(value))
         except InvalidOperation:
@@ -100,8 +105,7 @@ class MoneyField(KeyField):
             return self.null_value
         if amount == amount.to_integral_value():
             return int(amount)
-        number = float(amount)
-        return number if math.isfinite(number) else self.null_value
+        return amount.normalize()
 
 
 class FlagField(KeyField):
@@ -229,16 +233,21 @@ class RecordSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         record: dict[str, Any] = {}
-        for name, key_field in self.fields.items():
+        for name, render, null_value in self._renderers:
             value = instance.get(name)
-            if value is None:
-                record[name] = getattr(key_field, "null_value", None)
-            else:
-                record[name] = key_field.to_representation(value)
+            record[name] = null_value if value is None else render(value)
         for name, value in instance.items():
             if name not in record:
                 record[name] = value
         return record
+
+    @cached_property
+    def _renderers(self) -> list[tuple[str, Any, Any]]:
+        """Each key's bound ``to_representation`` and null value, looked up once per page."""
+        return [
+            (name, key_field.to_representation, getattr(key_field, "null_value", None))
+            for name, key_field in self.fields.items()
+        ]
 
 
 class LineItemSerializer(RecordSerializer):

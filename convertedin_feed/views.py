@@ -20,7 +20,8 @@ from rest_framework.views import APIView
 
 from convertedin_feed.adapters import get_adapter
 from convertedin_feed.auth import FeedTokenAuthentication, IsPlatform
-from convertedin_feed.pagination import paginate
+from convertedin_feed.conf import feed_settings
+from convertedin_feed.pagination import PageMemory, paginate
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
 from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
@@ -28,6 +29,7 @@ from convertedin_feed.serializers import PageSerializer, PagingSerializer, Recor
 logger = logging.getLogger("convertedin_feed")
 
 NO_STORE = {"Cache-Control": "no-store"}
+NOT_FILTERS = frozenset(("token", "page", "per_page", "par_page"))
 
 
 class FeedView(APIView):
@@ -63,11 +65,36 @@ class FeedView(APIView):
         adapter = get_adapter(self.feed, request)
         keys = self.serializer_class.documented_keys()
         plan = adapter.plan(keys)
-        rows = plan.values_queryset(self.filter_queryset(adapter.get_queryset()))
-        page = paginate(rows, paging.validated_data["page"], paging.validated_data["per_page"])
+        rows = plan.values_queryset(self.filter_queryset(adapter.feed_queryset()))
+        page = paginate(
+            rows,
+            paging.validated_data["page"],
+            paging.validated_data["per_page"],
+            PageMemory.for_scope(self.page_scope(adapter)),
+        )
         page = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
         envelope = PageSerializer(page, records=self.serializer_class(many=True))
         return Response(envelope.data, headers=NO_STORE)
+
+    def page_scope(self, adapter: Any) -> str:
+        """What a remembered total or page end depends on: feed, adapter, database, filters."""
+        adapter_class = type(adapter)
+        filters: list[tuple[str, Any]] = []
+        if self.filterset_class is not None:
+            # Every field but the paging ones and the token: a filter's widget
+            # may read several (``price_min``, ``price_max``).
+            data = self.request.data
+            for name in sorted(set(data) - NOT_FILTERS):
+                values = data.getlist(name) if hasattr(data, "getlist") else data[name]
+                filters.append((name, values))
+        return repr(
+            (
+                self.feed,
+                f"{adapter_class.__module__}.{adapter_class.__qualname__}",
+                feed_settings.DATABASE,
+                filters,
+            )
+        )
 
     def filter_queryset(self, queryset: Any) -> Any:
         if self.filterset_class is None:

@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from convertedin_feed.conf import feed_settings
@@ -10,6 +11,14 @@ def _fresh_feed_settings():
     feed_settings.reload()
     yield
     feed_settings.reload()
+
+
+@pytest.fixture(autouse=True)
+def _forget_crawls():
+    """Each test starts with no remembered totals or page ends (the cache outlives rollbacks)."""
+    for cache in caches.all():
+        cache.clear()
+    return
 
 
 @pytest.fixture

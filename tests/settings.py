@@ -27,6 +27,14 @@ ROOT_URLCONF = "tests.urls"
 # DATABASE_URL=postgres://user@host:port/name runs the whole suite on that
 # database; unset, it runs on an in-memory SQLite database.
 DATABASES = {"default": dj_database_url.config(default="sqlite://:memory:")}
+# A second database on the same server, standing in for a read replica
+# (CONVERTEDIN_FEED["DATABASE"]); only tests that ask for it touch it.
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    "NAME": DATABASES["default"]["NAME"]
+    if DATABASES["default"]["NAME"] == ":memory:"
+    else f"{DATABASES['default']['NAME']}_replica",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEST_TOKEN = "t" * 40

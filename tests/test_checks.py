@@ -105,6 +105,29 @@ def test_page_sizes_must_be_whole_numbers(name, value):
     assert name in message.msg
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "where"),
+    [("DATABASE", "replika", "settings.DATABASES"), ("CACHE", "redis", "settings.CACHES")],
+)
+def test_database_and_cache_must_name_configured_aliases(name, value, where):
+    message = only(feed_messages(**{name: value}))
+    assert message.id == "convertedin_feed.E001"
+    assert f"[{name!r}] = {value!r} is not an alias in {where}" in message.msg
+    assert "'default'" in message.hint
+
+
+@pytest.mark.parametrize("value", [0, -5, "300", 1.5])
+def test_the_cache_timeout_is_whole_seconds(value):
+    message = only(feed_messages(CACHE_TIMEOUT=value))
+    assert message.id == "convertedin_feed.E001"
+    assert "CACHE_TIMEOUT" in message.msg
+
+
+@pytest.mark.parametrize(("name", "value"), [("DATABASE", "replica"), ("CACHE", None)])
+def test_a_replica_alias_or_no_cache_is_fine(name, value):
+    assert feed_messages(**{name: value}) == []
+
+
 def test_an_unknown_time_zone_is_reported():
     message = only(feed_messages(TIME_ZONE="Mars/Olympus"))
     assert message.id == "convertedin_feed.E001"

@@ -7,11 +7,14 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.db import connections
 from django.db.models import Sum
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from convertedin_feed.adapters import CustomerAdapter, Field
-from tests.factories import BasketFactory, MemberFactory
+from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 from tests.testapp.models import Guest, Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,34 @@ def test_aggregates_over_customers_with_no_orders_are_zero(pull):
     MemberFactory()
     [record] = pull("customers").json()["data"]
     assert (record["orders_count"], record["total_spent"]) == (0, 0)
+
+
+@pytest.mark.django_db(databases=["default", "replica"])
+def test_the_database_setting_reads_every_query_from_that_alias(pull):
+    """A read replica: the crawl's queries, aggregates and line items never touch the primary."""
+    MemberFactory(email="primary@example.com")
+    member = MemberFactory.build(email="replica@example.com")
+    member.save(using="replica")
+    basket = BasketFactory.build(member=member)
+    basket.save(using="replica")
+    BasketLineFactory.build(basket=basket, sku=4242).save(using="replica")
+
+    replica = {**settings.CONVERTEDIN_FEED, "DATABASE": "replica"}
+    with (
+        override_settings(CONVERTEDIN_FEED=replica),
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as read,
+    ):
+        [customer] = pull("customers").json()["data"]
+        [order] = pull("orders").json()["data"]
+    assert (customer["email"], customer["orders_count"]) == ("replica@example.com", 1)
+    assert [item["product_id"] for item in order["line_items"]] == [4242]
+    assert primary.captured_queries == []
+    assert read.captured_queries
+
+
+@pytest.mark.django_db(databases=["default", "replica"])
+def test_without_the_setting_the_feeds_read_the_routers_choice(pull):
+    MemberFactory(email="primary@example.com")
+    MemberFactory.build(email="replica@example.com").save(using="replica")
+    assert [r["email"] for r in pull("customers").json()["data"]] == ["primary@example.com"]

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.serializers import (
     CountryField,
     CurrencyField,
@@ -21,30 +22,33 @@ from convertedin_feed.serializers import (
 
 
 @pytest.mark.parametrize(
-    ("value", "rendered"),
+    ("value", "json_text"),
     [
-        (Decimal("184"), 184),
-        (Decimal("184.00"), 184),
-        (Decimal("199.65"), 199.65),
-        (Decimal("0.10"), 0.1),
-        (Decimal("-5.50"), -5.5),
-        (Decimal("1234567890123.45"), 1234567890123.45),
-        (12, 12),
-        (12.5, 12.5),
-        ("350.00", 350),
-        (Decimal("NaN"), None),
-        ("not money", None),
+        (Decimal("184"), "184"),
+        (Decimal("184.00"), "184"),
+        (Decimal("199.65"), "199.65"),
+        (Decimal("0.10"), "0.1"),
+        (Decimal("-5.50"), "-5.5"),
+        (Decimal("1234567890123.45"), "1234567890123.45"),
+        # Eight places, past what a float holds: written digit for digit.
+        (Decimal("123456789012.12345678"), "123456789012.12345678"),
+        (Decimal("0.00000001"), "0.00000001"),
+        (12, "12"),
+        (12.5, "12.5"),
+        ("350.00", "350"),
+        (Decimal("NaN"), "null"),
+        (Decimal("Infinity"), "null"),
+        ("not money", "null"),
     ],
 )
-def test_money_is_a_json_number(value, rendered):
-    result = MoneyField().to_representation(value)
-    assert result == rendered
-    assert not isinstance(result, str)
+def test_money_is_a_json_number_with_the_stored_digits(value, json_text):
+    rendered = FeedJSONRenderer().render({"price": MoneyField().to_representation(value)})
+    assert rendered == b'{"price":' + json_text.encode() + b"}"
 
 
-def test_whole_money_is_an_integer_and_cents_survive_exactly():
+def test_whole_money_is_an_integer_and_cents_are_never_a_float():
     assert type(MoneyField().to_representation(Decimal("300.00"))) is int
-    assert repr(MoneyField().to_representation(Decimal("598.94"))) == "598.94"
+    assert MoneyField().to_representation(Decimal("598.94")) == Decimal("598.94")
 
 
 @pytest.mark.parametrize(
