@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from typing import Any, ClassVar, TypeAlias
 
 from django.apps import apps
@@ -30,6 +32,7 @@ Row: TypeAlias = dict[str, Any]
 
 _UNSET: Any = object()
 _ANNOTATION_PREFIX = "_convertedin_"
+_CONSTANT_PREFIX = "_convertedin_constant_"
 
 
 class Field:
@@ -247,8 +250,9 @@ class Plan:
     related: list[RelatedPlan] = field(default_factory=list)
     methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    #: (key, name of the row entry holding its value or None, constant), in key order.
-    reads: list[tuple[str, str | None, Any]] = field(default_factory=list)
+    #: The row entry holding each key's value, in key order; constants are
+    #: merged into each row under their own names first.
+    columns: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, adapter: type[FeedAdapter], keys: KeyTree) -> Plan:
@@ -276,7 +280,7 @@ class Plan:
                 plan.problems.append(
                     f"lists {key!r} in Meta.extra_keys but declares no Field or method for it"
                 )
-        plan.reads = [(key, plan._source(key), plan.constants.get(key)) for key in plan.keys]
+        plan.columns = tuple(plan._source(key) for key in plan.keys)
         return plan
 
     def _source(self, key: str) -> str | None:
@@ -284,7 +288,7 @@ class Plan:
         if key in self.paths:
             return self.paths[key]
         if key in self.constants:
-            return None
+            return _CONSTANT_PREFIX + key
         if any(related.key == key for related in self.related):
             return key
         return _ANNOTATION_PREFIX + key
@@ -330,16 +334,28 @@ class Plan:
             for row in rows:
                 row[related.key] = children.get(row["pk"], [])
 
-        reads, maps, methods = self.reads, self.maps, self.methods
+        # dict(zip(keys, itemgetter(row))) builds a record in C, without a
+        # Python step per key: the difference is measurable at 1000 rows a page.
+        keys, values_of, maps, methods = self.keys, self._values_of, self.maps, self.methods
+        constants = {_CONSTANT_PREFIX + key: value for key, value in self.constants.items()}
         records = []
         for row in rows:
-            record = {key: row[source] if source else constant for key, source, constant in reads}
+            if constants:
+                row.update(constants)
+            record = dict(zip(keys, values_of(row), strict=True))
             for key, declaration in maps.items():
                 record[key] = _map_value(declaration, record[key])
             for key, method in methods.items():
                 record[key] = method(adapter, record)
             records.append(record)
         return records
+
+    @cached_property
+    def _values_of(self) -> Callable[[Row], tuple[Any, ...]]:
+        if len(self.columns) > 1:
+            return itemgetter(*self.columns)
+        columns = self.columns
+        return lambda row: tuple(row[column] for column in columns)
 
     def _children(
         self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]

@@ -50,8 +50,16 @@ class PagingSerializer(serializers.Serializer):
 # Record fields
 
 
+class _Never:
+    """No value is of this type: the ``ready_type`` of keys that always render."""
+
+
 class KeyField(serializers.Field):
     """A documented key: rendered from a row value; ``None`` renders as ``null_value``."""
+
+    #: Values of exactly this type are already what the key renders, so a page
+    #: of them skips a call per value.
+    ready_type: type = _Never
 
     def __init__(self, *, optional: bool = False, null_value: Any = None, **kwargs: Any) -> None:
         self.optional = optional
@@ -70,17 +78,26 @@ def _identifier(value: Any) -> int | str:
 class IdField(KeyField):
     """A primary key as the shop has it: integers stay numbers, anything else a string."""
 
+    ready_type = int
+
     def to_representation(self, value: Any) -> Any:
         return _identifier(value)
 
 
 class IntegerKeyField(KeyField):
+    ready_type = int
+
     def to_representation(self, value: Any) -> Any:
         return int(value)
 
 
 class TextField(KeyField):
     """Text; an optional key with a blank value is ``null``: the shop has no value."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not self.optional:
+            self.ready_type = str
 
     def to_representation(self, value: Any) -> Any:
         text = str(value)
@@ -94,18 +111,21 @@ class MoneyField(KeyField):
     renderer writes digit for digit (``199.65``, ``0.12345678``).
     """
 
+    ready_type = int
+
     def to_representation(self, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, Decimal):
+            amount = value
+        elif isinstance(value, int) and not isinstance(value, bool):
             return value
-        try:
-            amount = value if isinstance(value, Decimal) else Decimal(str(value))
-        except InvalidOperation:
-            return self.null_value
+        else:
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                return self.null_value
         if not amount.is_finite():
             return self.null_value
-        if amount == amount.to_integral_value():
-            return int(amount)
-        return amount.normalize()
+        return int(amount) if amount == amount.to_integral_value() else amount
 
 
 class FlagField(KeyField):
@@ -136,7 +156,9 @@ class DateTimeField(KeyField):
         if isinstance(value, datetime):
             if value.tzinfo is None or value.utcoffset() is None:
                 value = value.replace(tzinfo=_zone(settings.TIME_ZONE or "UTC"))
-            return value.astimezone(self._feed_zone).strftime(DATETIME_FORMAT)
+            # isoformat() is C and twice as fast as strftime(); its first 19
+            # characters are exactly Y-m-d H:i:s.
+            return value.astimezone(self._feed_zone).isoformat(" ")[:19]
         if isinstance(value, date):
             return value.strftime(DATETIME_FORMAT)
         return str(value)
@@ -232,22 +254,42 @@ class RecordSerializer(serializers.Serializer):
         }
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        record: dict[str, Any] = {}
-        for name, render, null_value in self._renderers:
-            value = instance.get(name)
-            record[name] = null_value if value is None else render(value)
-        for name, value in instance.items():
-            if name not in record:
-                record[name] = value
+        get = instance.get
+        record = {
+            name: null_value
+            if (value := get(name)) is None
+            else value
+            if value.__class__ is ready
+            else render(value)
+            for name, render, null_value, ready in self._renderers
+        }
+        if instance.keys() != record.keys():
+            for name, value in instance.items():
+                if name not in record:
+                    record[name] = value
         return record
 
     @cached_property
-    def _renderers(self) -> list[tuple[str, Any, Any]]:
-        """Each key's bound ``to_representation`` and null value, looked up once per page."""
+    def _renderers(self) -> list[tuple[str, Any, Any, type]]:
+        """Each key's renderer, null value and ready type, looked up once per page."""
         return [
-            (name, key_field.to_representation, getattr(key_field, "null_value", None))
+            (
+                name,
+                _renderer(key_field),
+                getattr(key_field, "null_value", None),
+                getattr(key_field, "ready_type", _Never),
+            )
             for name, key_field in self.fields.items()
         ]
+
+
+def _renderer(key_field: serializers.Field) -> Any:
+    """A key's ``to_representation``; a nested list of records skips ListSerializer's per-call work."""
+    child = getattr(key_field, "child", None)
+    if isinstance(key_field, serializers.ListSerializer) and isinstance(child, RecordSerializer):
+        render = child.to_representation
+        return lambda records: [render(record) for record in records]
+    return key_field.to_representation
 
 
 class LineItemSerializer(RecordSerializer):

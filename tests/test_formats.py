@@ -27,8 +27,8 @@ from convertedin_feed.serializers import (
         (Decimal("184"), "184"),
         (Decimal("184.00"), "184"),
         (Decimal("199.65"), "199.65"),
-        (Decimal("0.10"), "0.1"),
-        (Decimal("-5.50"), "-5.5"),
+        (Decimal("0.10"), "0.10"),
+        (Decimal("-5.50"), "-5.50"),
         (Decimal("1234567890123.45"), "1234567890123.45"),
         # Eight places, past what a float holds: written digit for digit.
         (Decimal("123456789012.12345678"), "123456789012.12345678"),
