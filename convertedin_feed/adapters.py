@@ -283,7 +283,7 @@ class Plan:
         plan.columns = tuple(plan._source(key) for key in plan.keys)
         return plan
 
-    def _source(self, key: str) -> str | None:
+    def _source(self, key: str) -> str:
         """Where ``key``'s value sits in a row once a page's extra queries are merged in."""
         if key in self.paths:
             return self.paths[key]
