@@ -378,19 +378,16 @@ class Plan:
 def _map_value(declaration: Field, value: Any) -> Any:
     """A mapped value; else ``default`` when one is given; else the value as stored."""
     mapping = declaration.value_map
-    if mapping is not None and _hashable(value) and value in mapping:
-        return mapping[value]
+    if mapping is not None:
+        try:
+            mapped = mapping.get(value, _UNSET)
+        except TypeError:  # unhashable: a JSON or array value
+            mapped = _UNSET
+        if mapped is not _UNSET:
+            return mapped
     if declaration.default is not None and (value is None or mapping is not None):
         return declaration.default
     return value
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _default_declaration(model: type[Model], key: str, children: Any) -> Declaration | None:
