@@ -281,7 +281,7 @@ class RecordRenderer:
             (
                 name,
                 _renderer(key_field),
-                getattr(key_field, "null_value", None),
+                _null_value(key_field),
                 getattr(key_field, "ready_type", _Never),
             )
             for name, key_field in serializer.fields.items()
@@ -302,13 +302,16 @@ class RecordRenderer:
     def __call__(self, instance: Any) -> dict[str, Any]:
         try:
             record: dict[str, Any] = self.render_documented(instance)
+            complete = True
         except KeyError:
             get = instance.get
             record = {
                 name: null_value if (value := get(name)) is None else render(value)
                 for name, render, null_value, _ in self.keys
             }
-        if len(instance) > len(record):
+            complete = False
+        # With every documented key present, only a longer dict has extras.
+        if len(instance) > len(record) or not complete:
             for name, value in instance.items():
                 if name not in record:
                     record[name] = value
@@ -323,6 +326,13 @@ def _forget_record_renderers(*, setting: str, **kwargs: Any) -> None:
     # Renderers hold the feed's time zone and null values.
     if setting in (SETTING_NAME, "TIME_ZONE"):
         _record_renderers.clear()
+
+
+def _null_value(key_field: serializers.Field) -> Any:
+    """What ``None`` renders as: a list of records (an order's line items) is ``[]``, never null."""
+    if isinstance(key_field, serializers.ListSerializer):
+        return ()  # orjson writes a tuple as a list, and nothing can append to it
+    return getattr(key_field, "null_value", None)
 
 
 def _renderer(key_field: serializers.Field) -> Any:
@@ -373,11 +383,6 @@ class OrderSerializer(RecordSerializer):
     contact_email = TextField()
     line_items = LineItemSerializer(many=True, read_only=True)
     customer = CustomerReferenceField()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # An order without line items still carries the key, as an empty list.
-        self.fields["line_items"].null_value = []  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------

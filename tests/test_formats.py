@@ -4,6 +4,7 @@ import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 from django.test import override_settings
 
@@ -12,11 +13,13 @@ from convertedin_feed.serializers import (
     CountryField,
     CurrencyField,
     CustomerReferenceField,
+    CustomerSerializer,
     DateTimeField,
     FlagField,
     GenderField,
     IdField,
     MoneyField,
+    OrderSerializer,
     TextField,
 )
 
@@ -168,3 +171,30 @@ def test_a_value_that_is_no_iso_code_is_logged(caplog):
         "Not an ISO 4217 currency, rendered as null: 'Pounds-ish'",
         "Not an ISO 3166 country, rendered as null: 'Middle Earth'",
     ]
+
+
+def render_json(serializer, record):
+    return orjson.loads(FeedJSONRenderer().render(serializer.to_representation(record)))
+
+
+def test_a_record_missing_documented_keys_renders_them_null_and_keeps_its_extras():
+    record = {"id": 7, "email": "a@example.com", "accepts_marketing": True}
+    rendered = render_json(CustomerSerializer(), record)
+    assert list(rendered) == [*CustomerSerializer.documented_keys(), "accepts_marketing"]
+    assert (rendered["id"], rendered["first_name"], rendered["orders_count"]) == (7, None, 0)
+    assert rendered["accepts_marketing"] is True
+
+
+def test_null_line_items_render_as_an_empty_list():
+    record = dict.fromkeys(OrderSerializer.documented_keys())
+    assert render_json(OrderSerializer(), record)["line_items"] == []
+
+
+def test_the_feed_time_zone_can_change_between_pages():
+    moment = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+    record = {**dict.fromkeys(CustomerSerializer.documented_keys()), "registered_at": moment}
+    with override_settings(CONVERTEDIN_FEED={"TIME_ZONE": "Asia/Tokyo"}):
+        tokyo = render_json(CustomerSerializer(), record)["registered_at"]
+    with override_settings(CONVERTEDIN_FEED={"TIME_ZONE": "America/New_York"}):
+        new_york = render_json(CustomerSerializer(), record)["registered_at"]
+    assert (tokyo, new_york) == ("2024-06-01 21:00:00", "2024-06-01 08:00:00")
