@@ -47,9 +47,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 )
             )
     timeout = feed_settings.CACHE_TIMEOUT
-    if timeout is not None and (
-        not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1
-    ):
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
         messages.append(
             checks.Error(
                 f"{SETTING_NAME}['CACHE_TIMEOUT'] must be a whole number of seconds >= 1, "

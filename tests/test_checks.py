@@ -116,7 +116,7 @@ def test_database_and_cache_must_name_configured_aliases(name, value, where):
     assert "'default'" in message.hint
 
 
-@pytest.mark.parametrize("value", [0, -5, "300", 1.5])
+@pytest.mark.parametrize("value", [0, -5, "300", 1.5, None])
 def test_the_cache_timeout_is_whole_seconds(value):
     message = only(feed_messages(CACHE_TIMEOUT=value))
     assert message.id == "convertedin_feed.E001"
