@@ -1,0 +1,400 @@
+"""The project's benchmark: the feeds under gunicorn, crawled the way Converted.in crawls them.
+
+    python benchmarks/run.py --orders 1000000          # the figures the README quotes
+    python benchmarks/run.py --orders 2000 --repeat 3 --stretch 3   # the CI smoke run
+
+Without ``DATABASE_URL`` it re-runs itself under ``.ci/with-postgres`` (a throwaway
+PostgreSQL); with it, that database's ``shop_*`` tables are emptied and reseeded
+(``--reuse`` keeps them when they already hold the asked-for counts).
+
+It seeds the example shop in bulk SQL, serves ``benchmarks.wsgi`` with one sync
+gunicorn worker and POSTs form data (``token``, ``page``, ``per_page``) like the
+platform, pages in order. Four implementations of a page of orders answer side by
+side (``baselines.py``): ``ours`` (the app, as the example shop configures it),
+``drf`` (idiomatic DRF), ``handwritten`` and ``handwritten_seek`` (the floor). For
+each, at each ``--per-page``:
+
+- page 1 and the last page: the median of ``--repeat`` requests; ``ours`` reaches
+  the last page from the one before (it remembers where pages end, and a crawler
+  arrives that way), ``handwritten_seek`` is told the total and the id to seek after;
+- a crawl: ``--stretch`` consecutive pages at 0, 25, 50, 75 and 100% depth, each
+  primed like a crawl in progress; the ms/page at each depth, joined by straight
+  lines over every page, estimates a full crawl;
+- SQL queries per page, from the ``X-Queries`` header of ``middleware.py``.
+
+Then ``ours`` alone: a real full crawl (every row once, in order) on a fresh worker,
+whose memory growth is its peak (VmHWM) less its idle RSS; and two crawlers at once
+against one worker and then two, sharing a Redis cache (pages/s, and the ratio).
+
+The issue's targets are printed PASS/FAIL; only ``--check`` makes a miss exit 1.
+A functional error (a non-200, a wrong envelope or row count, ids that differ
+between implementations) always exits 2. ``--json FILE`` writes every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # ``benchmarks`` as a package, not its modules as top-level names
+
+import psycopg  # noqa: E402
+
+from benchmarks import crawl, database, report, server  # noqa: E402
+
+OURS = crawl.Impl("ours", "/convertedin/orders", remembers=True)
+OURS_CUSTOMERS = crawl.Impl("ours", "/convertedin/customers", feed="customers", remembers=True)
+ORDER_IMPLS = (
+    OURS,
+    crawl.Impl("drf", "/baselines/drf/orders"),
+    crawl.Impl("handwritten", "/baselines/handwritten/orders"),
+    crawl.Impl("handwritten_seek", "/baselines/handwritten-seek/orders", seek=True),
+)
+DEPTHS = (0, 0.25, 0.5, 0.75, 1)
+WARM_UP = 2
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark the feeds against DRF and hand-written baselines."
+    )
+    parser.add_argument(
+        "--orders", type=int, default=1_000_000, help="published orders (%(default)s)"
+    )
+    parser.add_argument("--customers", type=int, help="published customers (orders / 10)")
+    parser.add_argument(
+        "--per-page", default="100,1000", help="comma-separated page sizes to measure (%(default)s)"
+    )
+    parser.add_argument("--repeat", type=int, default=15, help="requests per median (%(default)s)")
+    parser.add_argument(
+        "--stretch", type=int, default=20, help="pages per sampled stretch (%(default)s)"
+    )
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data if it already has these counts"
+    )
+    parser.add_argument(
+        "--skip-full-crawl", action="store_true", help="no real full crawl, no memory figure"
+    )
+    parser.add_argument(
+        "--full-crawl-budget",
+        type=float,
+        default=300,
+        help="full crawls at smaller page sizes run when estimated below it (%(default)ss)",
+    )
+    parser.add_argument(
+        "--workers-test",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="two crawlers against one and then two workers sharing Redis (on)",
+    )
+    parser.add_argument(
+        "--throughput-pages",
+        type=int,
+        default=50,
+        help="pages each crawler reads there (%(default)s)",
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    args.customers = args.orders // 10 if args.customers is None else args.customers
+    args.per_page = sorted({int(size) for size in args.per_page.split(",") if size.strip()})
+    if args.orders < 1 or args.customers < 1 or args.repeat < 1 or args.stretch < 1:
+        parser.error("--orders, --customers, --repeat and --stretch must be at least 1")
+    if not args.per_page or not all(1 <= size <= 1000 for size in args.per_page):
+        parser.error("--per-page sizes are from 1 to 1000 (the feeds' MAX_PER_PAGE)")
+    return args
+
+
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def machine(conn: psycopg.Connection) -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line),
+        platform.processor() or "unknown CPU",
+    )
+    meminfo = Path("/proc/meminfo").read_text().split()
+    ram_gb = int(meminfo[meminfo.index("MemTotal:") + 1]) / 1024**2
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram_gb, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "django": metadata.version("django"),
+        "djangorestframework": metadata.version("djangorestframework"),
+        "gunicorn": metadata.version("gunicorn"),
+        "postgresql": database.server_version(conn),
+        "commit": commit or None,
+    }
+
+
+def server_env(token: str) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(ROOT), str(ROOT / "example_project"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(path for path in paths if path)
+    env["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    env["DJANGO_DEBUG"] = "0"
+    env["CONVERTEDIN_FEED_TOKEN"] = token
+    env.pop("BENCHMARK_CACHE_URL", None)
+    return env
+
+
+def stretch_starts(last: int, stretch: int) -> list[int]:
+    starts = [1 + round(depth * max(0, last - stretch)) for depth in DEPTHS]
+    return list(dict.fromkeys(starts))
+
+
+def measure(client: crawl.Client, impls: list[crawl.Impl], per_page: int, args) -> dict:
+    """Page 1, the last page and the sampled crawl of each implementation at one page size.
+
+    Implementations take turns, request by request and stretch by stretch, so noise
+    from a shared machine falls on all of them rather than on whichever ran then.
+    """
+    last = client.last_page(impls[0], per_page)
+    for impl in impls:
+        for _ in range(WARM_UP):
+            client.get(impl, 1, per_page)
+    firsts = client.medians(impls, 1, per_page, args.repeat)
+    finals = client.medians(impls, last, per_page, args.repeat)
+    stretches: dict[str, list] = {impl.name: [] for impl in impls}
+    for start in stretch_starts(last, args.stretch):
+        for impl in impls:
+            replies = client.stretch(impl, start, args.stretch, per_page)
+            stretches[impl.name].append(stretch_figures(start, replies))
+    results = {}
+    for impl in impls:
+        sampled = stretches[impl.name]
+        results[impl.name] = {
+            "page1_ms": firsts[impl.name].ms,
+            "page1_queries": firsts[impl.name].queries,
+            "last_page": last,
+            "last_ms": finals[impl.name].ms,
+            "last_queries": finals[impl.name].queries,
+            "stretches": sampled,
+            "crawl_queries": max(
+                (s["queries"] for s in sampled if s["queries"] is not None), default=None
+            ),
+            **report.summarise(sampled, last),
+        }
+    return results
+
+
+def stretch_figures(start: int, replies: list[crawl.Reply]) -> dict:
+    ms = [reply.ms for reply in replies]
+    return {
+        "start": start,
+        "pages": len(replies),
+        "mid_page": start + (len(replies) - 1) / 2,
+        "mean_ms": statistics.mean(ms),
+        # In a running crawl: page 1 starts one, and may count.
+        "queries": max((r.queries for r in replies if r.page > 1), default=None),
+        "ms": [round(value, 2) for value in ms],
+    }
+
+
+def measure_all(client: crawl.Client, args) -> tuple[dict, dict]:
+    orders: dict = {}
+    customers: dict = {}
+    for per_page in args.per_page:
+        progress(f"orders, per_page={per_page}: {', '.join(i.name for i in ORDER_IMPLS)}")
+        orders[per_page] = measure(client, list(ORDER_IMPLS), per_page, args)
+        progress(f"customers, per_page={per_page}: ours")
+        customers[per_page] = measure(client, [OURS_CUSTOMERS], per_page, args)
+    return orders, customers
+
+
+def full_crawls(env, token, totals, page_end, seen, orders: dict, args, log_dir) -> dict:
+    """Real crawls of ``ours`` on a fresh worker, largest page first; its memory growth."""
+    with server.gunicorn(env, workers=1, log_dir=log_dir) as srv:
+        client = crawl.Client(srv.url, token, totals, page_end, seen)
+        largest = args.per_page[-1]
+        for _ in range(3):
+            client.get(OURS, 1, largest)
+        worker = srv.worker_pids()[0]
+        idle = server.memory_kb(worker)["VmRSS"]
+        crawls = []
+        for per_page in reversed(args.per_page):
+            estimate = orders[per_page]["ours"]["estimated_full_crawl_s"]
+            if per_page != largest and estimate > args.full_crawl_budget:
+                progress(f"no full crawl at {per_page}: estimated {report.duration(estimate)}")
+                continue
+            progress(f"full crawl of ours at per_page={per_page}")
+            crawls.append(client.full_crawl(OURS, per_page) | {"estimated_s": estimate})
+        peak = server.memory_kb(worker)["VmHWM"]
+        client.close()
+    memory = {"idle_mb": idle / 1024, "peak_mb": peak / 1024, "growth_mb": (peak - idle) / 1024}
+    return {"full_crawl": crawls, "memory": memory}
+
+
+def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
+    """Two crawlers at once, on different stretches, against one worker and then two."""
+    per_page, pages = args.per_page[-1], args.throughput_pages
+    last = crawl.last_page(totals["orders"], per_page)
+    starts = [1 + last // 4, 1 + (3 * last) // 4]
+    rates = {}
+    with server.redis_server(log_dir) as url:
+        for workers in (1, 2):
+            progress(f"throughput, {workers} worker(s), Redis cache")
+            server.flush_redis(url)
+            with server.gunicorn(
+                env | {"BENCHMARK_CACHE_URL": url}, workers=workers, log_dir=log_dir
+            ) as srv:
+                clients = [crawl.Client(srv.url, token, totals, page_end, seen) for _ in starts]
+                crawl.parallel_crawl(clients, OURS, per_page, [1, 1], 3)  # warm every worker
+                for client, start in zip(clients, starts, strict=True):
+                    if start > 1:
+                        client.get(OURS, start - 1, per_page)
+                rates[workers] = crawl.parallel_crawl(clients, OURS, per_page, starts, pages)
+                for client in clients:
+                    client.close()
+    return {
+        "per_page": per_page,
+        "crawlers": len(starts),
+        "pages_per_crawler": pages,
+        "one_worker_pages_s": rates[1],
+        "two_workers_pages_s": rates[2],
+        "ratio": rates[2] / rates[1],
+    }
+
+
+def print_report(results: dict, found: list[report.Target]) -> None:
+    m, data = results["machine"], results["data"]
+    print(
+        f"\nMachine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Linux {m['kernel']}; "
+        f"Python {m['python']}, Django {m['django']}, DRF {m['djangorestframework']}, "
+        f"gunicorn {m['gunicorn']}, PostgreSQL {m['postgresql']}; commit {m['commit']}"
+    )
+    seeded = report.duration(data["seed_s"]) if data["seed_s"] is not None else "reused"
+    print(
+        f"Data: {data['orders']:,} orders ({data['items']:,} line items), "
+        f"{data['customers']:,} customers; seeded in {seeded}. One sync gunicorn worker."
+    )
+    for feed, per_pages in (("orders", results["orders"]), ("customers", results["customers"])):
+        for per_page, impls in per_pages.items():
+            last = next(iter(impls.values()))["last_page"]
+            print()
+            print(report.feed_table(feed, per_page, last, impls))
+    print()
+    for done in results.get("full_crawl") or []:
+        print(
+            f"ours full crawl, per_page={done['per_page']}: {done['rows']:,} rows in "
+            f"{done['pages']:,} pages, {report.duration(done['seconds'])} "
+            f"(estimated {report.duration(done['estimated_s'])}); every row once, in order"
+        )
+    if results.get("memory"):
+        mem = results["memory"]
+        print(
+            f"worker memory: idle {mem['idle_mb']:.1f} MB, peak {mem['peak_mb']:.1f} MB, "
+            f"growth {mem['growth_mb']:.1f} MB"
+        )
+    if results.get("throughput"):
+        t = results["throughput"]
+        print(
+            f"throughput, {t['crawlers']} crawlers x {t['pages_per_crawler']} pages at "
+            f"per_page={t['per_page']}: 1 worker {t['one_worker_pages_s']:.2f} pages/s, "
+            f"2 workers {t['two_workers_pages_s']:.2f} pages/s"
+        )
+    print()
+    print(report.targets_table(found))
+
+
+def run(args) -> int:
+    started = time.perf_counter()
+    token = secrets.token_urlsafe(30)  # 40 characters
+    env = server_env(token)
+    results: dict = {
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    }
+    with (
+        tempfile.TemporaryDirectory(prefix="convertedin-bench-") as tmp,
+        psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn,
+    ):
+        log_dir = Path(tmp)
+        results["machine"] = machine(conn)
+        progress("migrating")
+        database.migrate(env, ROOT)
+        counts = database.counts(conn)
+        seed_s = None
+        if not (args.reuse and (counts.orders, counts.customers) == (args.orders, args.customers)):
+            progress(f"seeding {args.orders:,} orders and {args.customers:,} customers")
+            seed_started = time.perf_counter()
+            counts = database.seed(conn, args.orders, args.customers)
+            seed_s = time.perf_counter() - seed_started
+            progress(f"seeded in {report.duration(seed_s)}")
+        results["data"] = {
+            "orders": counts.orders,
+            "customers": counts.customers,
+            "items": counts.items,
+            "seed_s": seed_s,
+        }
+        totals = {"orders": counts.orders, "customers": counts.customers}
+        page_end = lru_cache(maxsize=None)(
+            lambda per_page, page: database.page_end(conn, per_page, page)
+        )
+        seen: dict = {}
+
+        with server.gunicorn(env, workers=1, log_dir=log_dir) as srv:
+            client = crawl.Client(srv.url, token, totals, page_end, seen)
+            results["orders"], results["customers"] = measure_all(client, args)
+            client.close()
+        if not args.skip_full_crawl:
+            results |= full_crawls(
+                env, token, totals, page_end, seen, results["orders"], args, log_dir
+            )
+        if args.workers_test:
+            results["throughput"] = throughput(env, token, totals, page_end, seen, args, log_dir)
+
+    found = report.targets(results)
+    results["targets"] = [target.as_dict() for target in found]
+    results["seconds"] = time.perf_counter() - started
+    print_report(results, found)
+    print(f"\nbenchmark ran in {report.duration(results['seconds'])}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        print(f"figures written to {args.json}")
+    missed = [target.name for target in found if target.passed is False]
+    return 1 if args.check and missed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if not os.environ.get("DATABASE_URL"):
+        # A throwaway PostgreSQL for this run, stopped when it ends.
+        script = str(ROOT / ".ci" / "with-postgres")
+        os.execvp(  # noqa: S606 - bash runs the repository's own script
+            "bash", ["bash", script, sys.executable, str(Path(__file__).resolve()), *argv]
+        )
+    if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        print(
+            "ERROR: the benchmark seeds PostgreSQL; DATABASE_URL is not postgres://",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        return run(args)
+    except (crawl.CrawlError, server.ServerError, subprocess.CalledProcessError) as exc:
+        print(f"\nERROR: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
