@@ -238,7 +238,7 @@ def orders_page(request, *, seek: bool) -> HttpResponse:
     if seek:
         rows = list(orders.filter(pk__gt=after)[:per_page])
     else:
-        total = orders.count()
+        total = published_orders().count()  # before values() joins shop_client
         rows = list(orders[offset : offset + per_page]) if offset < total else []
     items = line_items([row["id"] for row in rows])
     zone = ZoneInfo(settings.TIME_ZONE)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,23 +127,30 @@ class PageMemory:
 
 
 def paginate(
-    queryset: QuerySet[Any], number: int, per_page: int, memory: PageMemory | None = None
+    queryset: QuerySet[Any],
+    number: int,
+    per_page: int,
+    memory: PageMemory | None = None,
+    *,
+    select: Callable[[QuerySet[Any]], QuerySet[Any]],
 ) -> Page:
-    """Cut page ``number`` from a queryset of ``values()`` rows ordered by ``pk``.
+    """Cut page ``number`` from ``queryset``; ``select`` makes it ``values()`` rows, by ``pk``, with ``pk``.
 
     In a running crawl that is one query: the rows after the previous page's
-    end. Otherwise the total comes from the memory (or a COUNT) and the rows
-    from LIMIT/OFFSET. A page past the last costs no row query; it is empty.
+    end. Otherwise the total comes from the memory (or a COUNT of ``queryset``
+    itself, without the joins ``select`` may add) and the rows from
+    LIMIT/OFFSET. A page past the last costs no row query; it is empty.
     """
     memory = memory or PageMemory("")
     offset = (number - 1) * per_page
     previous = memory.end_of(number - 1, per_page) if number > 1 else None
     if previous is not None:
         total = previous.total
-        rows = list(queryset.filter(pk__gt=previous.after)[:per_page]) if offset < total else []
+        after = queryset.filter(pk__gt=previous.after)
+        rows = list(select(after)[:per_page]) if offset < total else []
     else:
         total = _total(queryset, memory, crawl_start=number == 1)
-        rows = list(queryset[offset : offset + per_page]) if offset < total else []
+        rows = list(select(queryset)[offset : offset + per_page]) if offset < total else []
     if rows:
         memory.remember_end(number, per_page, PageEnd(after=rows[-1]["pk"], total=total))
     return Page(number=number, per_page=per_page, total=total, rows=rows)

@@ -107,27 +107,36 @@ class TextField(KeyField):
 
 
 class MoneyField(KeyField):
-    """Money as a JSON number, never a string, and never rounded through a float.
+    """Money as a JSON number, never a string, and never rounded.
 
-    Whole amounts are integers; others stay :class:`~decimal.Decimal`, which the
-    renderer writes digit for digit (``199.65``, ``0.12345678``).
+    Whole amounts are integers (``184``). Others become a float when they have
+    at most 15 digits: a double holds any such decimal closely enough that its
+    shortest form, which orjson writes, is the same number (``199.65``;
+    ``0.10`` is written ``0.1``), and orjson writes floats without a call back
+    into Python. Longer or tinier amounts stay :class:`~decimal.Decimal`, which
+    the renderer writes digit for digit (``0.00000001``).
     """
 
     ready_type = int
 
     def to_representation(self, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            amount = value
-        elif isinstance(value, int) and not isinstance(value, bool):
-            return value
-        else:
+        if value.__class__ is not Decimal:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
             try:
-                amount = Decimal(str(value))
+                value = Decimal(str(value))
             except InvalidOperation:
                 return self.null_value
-        if not amount.is_finite():
+        if not value.is_finite():
             return self.null_value
-        return int(amount) if amount == amount.to_integral_value() else amount
+        text = str(value)
+        if len(text) < 16:  # at most 15 digits
+            number = float(text)
+            if number.is_integer():
+                return int(number)
+            if not -0.0001 < number < 0.0001:  # orjson writes smaller ones with an exponent
+                return number
+        return int(value) if value == value.to_integral_value() else value
 
 
 class FlagField(KeyField):
@@ -256,24 +265,41 @@ class RecordSerializer(serializers.Serializer):
         }
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
+        return self.renderer()(instance)
+
+    def renderer(self) -> RecordRenderer:
         renderer = _record_renderers.get(type(self))
         if renderer is None:
             renderer = _record_renderers[type(self)] = RecordRenderer(self)
-        return renderer(instance)
+        return renderer
+
+    class Meta:
+        list_serializer_class: type[serializers.ListSerializer] = serializers.ListSerializer
+
+
+class RecordListSerializer(serializers.ListSerializer):
+    """A page of records, rendered in one call rather than one call per record."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        return self.child.renderer().many(data)  # type: ignore[union-attr]
+
+
+RecordSerializer.Meta.list_serializer_class = RecordListSerializer
 
 
 class RecordRenderer:
-    """A record serializer compiled into one function, once per class and settings change.
+    """A record serializer compiled into plain functions, once per class and settings change.
 
     A page is a thousand records of fifteen keys: DRF's field-by-field loop
-    costs more there than the database does. The generated function is the
-    loop unrolled, one line per key::
+    costs more there than the database does. The generated functions are the
+    loop unrolled, one line per key, for one record and for a list of them::
 
         "id": null_0 if (v := instance["id"]) is None
               else v if v.__class__ is ready_0 else render_0(v),
 
-    Records carry every documented key when they come from an adapter; any
-    other dict takes the plain loop, with a missing key rendered as ``null``.
+    Records carry exactly the documented keys when they come from an adapter
+    without extras; any other dict takes the plain loop, with a missing key
+    rendered as ``null`` and the extras passed through after the documented keys.
     """
 
     def __init__(self, serializer: RecordSerializer) -> None:
@@ -294,10 +320,27 @@ class RecordRenderer:
                 f"        {name!r}: null_{i} if (v := instance[{name!r}]) is None"
                 f" else v if v.__class__ is ready_{i} else render_{i}(v),"
             )
-        source = "def render(instance):\n    return {\n" + "\n".join(lines) + "\n    }\n"
+        record = "{\n" + "\n".join(lines) + "\n    }"
+        source = (
+            f"def render(instance):\n    return {record}\n\n"
+            f"def render_many(records):\n    return [{record} for instance in records]\n"
+        )
         filename = f"<{type(serializer).__qualname__} renderer>"
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own source
         self.render_documented = namespace["render"]
+        self.render_many = namespace["render_many"]
+
+    def many(self, records: Any) -> list[dict[str, Any]]:
+        """Each record rendered; one generated loop when all hold exactly the documented keys."""
+        if not isinstance(records, list | tuple):
+            records = list(records)
+        if set(map(len, records)) <= {len(self.keys)}:
+            try:
+                rendered: list[dict[str, Any]] = self.render_many(records)
+                return rendered
+            except KeyError:  # as many keys, but not the documented ones
+                pass
+        return [self(record) for record in records]
 
     def __call__(self, instance: Any) -> dict[str, Any]:
         try:
@@ -339,8 +382,7 @@ def _renderer(key_field: serializers.Field) -> Any:
     """A key's ``to_representation``; a nested list of records skips ListSerializer's per-call work."""
     child = getattr(key_field, "child", None)
     if isinstance(key_field, serializers.ListSerializer) and isinstance(child, RecordSerializer):
-        render = child.to_representation
-        return lambda records: [render(record) for record in records]
+        return child.renderer().many
     return key_field.to_representation
 
 

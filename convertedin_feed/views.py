@@ -65,12 +65,12 @@ class FeedView(APIView):
         adapter = get_adapter(self.feed, request)
         keys = self.serializer_class.documented_keys()
         plan = adapter.plan(keys)
-        rows = plan.values_queryset(self.filter_queryset(adapter.feed_queryset()))
         page = paginate(
-            rows,
+            self.filter_queryset(adapter.feed_queryset()),
             paging.validated_data["page"],
             paging.validated_data["per_page"],
             PageMemory.for_scope(self.page_scope(adapter)),
+            select=plan.values_queryset,
         )
         page = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
         envelope = PageSerializer(page, records=self.serializer_class(many=True))

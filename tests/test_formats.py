@@ -1,5 +1,6 @@
 """Each documented format, field by field: what the platform's validator expects."""
 
+import random
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -30,8 +31,13 @@ from convertedin_feed.serializers import (
         (Decimal("184"), "184"),
         (Decimal("184.00"), "184"),
         (Decimal("199.65"), "199.65"),
-        (Decimal("0.10"), "0.10"),
-        (Decimal("-5.50"), "-5.50"),
+        # The same number, in its shortest form.
+        (Decimal("0.10"), "0.1"),
+        (Decimal("-5.50"), "-5.5"),
+        (Decimal("0.0001"), "0.0001"),
+        (Decimal("-99999999999999.9"), "-99999999999999.9"),
+        # Sixteen digits, past what a double holds exactly: digit for digit.
+        (Decimal("99999999999999.99"), "99999999999999.99"),
         (Decimal("1234567890123.45"), "1234567890123.45"),
         # Eight places, past what a float holds: written digit for digit.
         (Decimal("123456789012.12345678"), "123456789012.12345678"),
@@ -49,9 +55,22 @@ def test_money_is_a_json_number_with_the_stored_digits(value, json_text):
     assert rendered == b'{"price":' + json_text.encode() + b"}"
 
 
-def test_whole_money_is_an_integer_and_cents_are_never_a_float():
+def test_whole_money_is_an_integer_and_cents_keep_their_exact_digits():
     assert type(MoneyField().to_representation(Decimal("300.00"))) is int
-    assert MoneyField().to_representation(Decimal("598.94")) == Decimal("598.94")
+    cents = MoneyField().to_representation(Decimal("598.94"))
+    assert Decimal(repr(cents)) == Decimal("598.94")
+
+
+@pytest.mark.parametrize("places", [1, 2, 3, 4, 8])
+def test_every_amount_of_up_to_15_digits_is_written_exactly(places):
+    """The float path loses nothing: a seeded sweep of amounts, each written back as itself."""
+    generator = random.Random(places)
+    for _ in range(5000):
+        digits = generator.randint(1, 15)
+        units = generator.randrange(10 ** (digits - 1), 10**digits) * generator.choice((1, -1))
+        amount = Decimal(units).scaleb(-min(places, digits))
+        written = FeedJSONRenderer().render(MoneyField().to_representation(amount))
+        assert Decimal(written.decode()) == amount, amount
 
 
 @pytest.mark.parametrize(
@@ -183,6 +202,22 @@ def test_a_record_missing_documented_keys_renders_them_null_and_keeps_its_extras
     assert list(rendered) == [*CustomerSerializer.documented_keys(), "accepts_marketing"]
     assert (rendered["id"], rendered["first_name"], rendered["orders_count"]) == (7, None, 0)
     assert rendered["accepts_marketing"] is True
+
+
+def test_a_page_renders_each_record_as_it_would_alone():
+    """The one-loop page path and the record path agree, whatever mix of records a page holds."""
+    complete = {**dict.fromkeys(CustomerSerializer.documented_keys()), "id": 1, "email": "a@x.io"}
+    with_extra = {**complete, "id": 2, "accepts_marketing": True}
+    missing = {"id": 3, "email": "c@x.io"}
+    renamed = {**{f"{key}_": None for key in complete}, "id": 4}  # as many keys, none documented
+    for page in ([complete], [complete, with_extra], [missing, complete], [renamed], []):
+        alone = [CustomerSerializer().to_representation(record) for record in page]
+        assert CustomerSerializer(page, many=True).data == alone
+
+
+def test_an_extra_key_may_hold_a_mapping_with_non_string_keys():
+    record = {**dict.fromkeys(CustomerSerializer.documented_keys()), "sizes": {42: "EU", 9: "UK"}}
+    assert render_json(CustomerSerializer(), record)["sizes"] == {"42": "EU", "9": "UK"}
 
 
 def test_null_line_items_render_as_an_empty_list():
