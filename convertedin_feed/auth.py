@@ -39,10 +39,23 @@ def token_matches(supplied: str, tokens: Iterable[str]) -> bool:
     return matched
 
 
+class TokenInURL(exceptions.APIException):
+    status_code = 400
+    default_detail = (
+        f"Send the {TOKEN_FIELD!r} in the request body, never in the URL: URLs are written "
+        "to server and proxy logs. Treat a token that was sent in a URL as leaked and rotate it."
+    )
+    default_code = "token_in_url"
+
+
 class FeedTokenAuthentication(BaseAuthentication):
     """Reads ``token`` from the parsed body (form data or a JSON object)."""
 
     def authenticate(self, request: Request) -> tuple[PlatformClient, None]:
+        if TOKEN_FIELD in request.query_params:
+            # Refused even when the body holds a good token: a URL is written to
+            # access logs and proxies, so the token in it must be treated as leaked.
+            raise TokenInURL()
         data: Any = request.data
         supplied = data.get(TOKEN_FIELD) if hasattr(data, "get") else None
         if supplied is None or supplied == "":

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from rest_framework.views import APIView
 from convertedin_feed.adapters import get_adapter
 from convertedin_feed.auth import FeedTokenAuthentication, IsPlatform
 from convertedin_feed.conf import feed_settings
-from convertedin_feed.pagination import PageMemory, paginate
+from convertedin_feed.pagination import Page, PageMemory, paginate
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
 from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
@@ -52,6 +53,17 @@ class FeedView(APIView):
     versioning_class = None
     metadata_class = None
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        started = time.perf_counter()
+        self.served: Page | None = None
+        response = super().dispatch(request, *args, **kwargs)
+        log_request(self.feed, request, response, self.served, time.perf_counter() - started)
+        if response.status_code < 500:
+            # Our line is the log of a refused request; django.request's would add
+            # the request itself, URL and all, and a URL may hold a refused token.
+            response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # DRF authenticates before it checks the method; a GET can carry no body
         # token, so without this it could never be told 405.
@@ -72,7 +84,7 @@ class FeedView(APIView):
             PageMemory.for_scope(self.page_scope(adapter)),
             select=plan.values_queryset,
         )
-        page = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
+        page = self.served = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
         envelope = PageSerializer(page, records=self.serializer_class(many=True))
         return Response(envelope.data, headers=NO_STORE)
 
@@ -113,6 +125,34 @@ class FeedView(APIView):
 
     def get_exception_handler(self) -> Any:
         return feed_exception_handler
+
+
+def log_request(
+    feed: str,
+    request: HttpRequest,
+    response: HttpResponseBase,
+    page: Page | None,
+    seconds: float,
+) -> None:
+    """One line per request on the ``convertedin_feed`` logger; the fields also ride as ``extra``.
+
+    Never the token, and never the URL, which may carry one that was refused.
+    """
+    fields = {
+        "feed": feed,
+        "page": page.number if page else None,
+        "per_page": page.per_page if page else None,
+        "status_code": response.status_code,
+        "rows": len(page.rows) if page else 0,
+        "duration_ms": round(seconds * 1000, 1),
+        "client": request.META.get("REMOTE_ADDR"),
+    }
+    logger.info(
+        "%(feed)s page=%(page)s per_page=%(per_page)s status=%(status_code)s rows=%(rows)s "
+        "duration_ms=%(duration_ms)s client=%(client)s",
+        fields,
+        extra=fields,
+    )
 
 
 def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

@@ -307,3 +307,33 @@ def test_token_matches_compares_in_constant_time_against_every_token(monkeypatch
     tokens = ["alpha-token", "beta-token", "gamma-token"]
     assert token_matches("alpha-token", tokens)
     assert [stored for _, stored in compared] == [token.encode() for token in tokens]
+
+
+# ---------------------------------------------------------------------------
+# Never in a URL
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+@pytest.mark.parametrize("in_body", [True, False])
+def test_a_token_in_the_query_string_is_refused_even_on_post(api, token, feed, in_body):
+    body = {"token": token} if in_body else {}
+    response = api.post(f"/convertedin/{feed}?token={token}", body, format="multipart")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].split(";")[0] == "application/json"
+    message = response.json()["message"]
+    assert "never in the URL" in message
+    assert token not in response.content.decode()
+
+
+def test_a_token_in_the_query_string_is_refused_before_the_database(
+    api, token, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = api.post(f"/convertedin/orders?token={token}", {"token": token})
+    assert response.status_code == 400
+
+
+def test_other_query_parameters_are_ignored(api, token):
+    member = MemberFactory()
+    response = api.post("/convertedin/customers?utm_source=platform", {"token": token})
+    assert_served(response, member.pk)
