@@ -10,9 +10,11 @@ from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
 
 from convertedin_feed.adapters import FeedAdapter, load_adapter_class
+from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
 from convertedin_feed.serializers import RecordSerializer
+from convertedin_feed.throttling import FeedRateThrottle
 
 MIN_TOKEN_LENGTH = 32
 
@@ -37,7 +39,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         for name in raw
         if name not in DEFAULTS
     ]
-    for name in ("DEFAULT_PER_PAGE", "MAX_PER_PAGE"):
+    for name in ("DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_BODY_SIZE"):
         value = getattr(feed_settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             messages.append(
@@ -68,6 +70,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="convertedin_feed.E001",
                 )
             )
+    messages.extend(_check_access_settings())
     try:
         zoneinfo.ZoneInfo(feed_settings.time_zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -79,6 +82,60 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return messages
+
+
+def _check_access_settings() -> list[checks.CheckMessage]:
+    """``ALLOWED_NETWORKS``, ``CLIENT_ADDRESS_HEADER`` and ``THROTTLE_RATES``."""
+    problems: list[tuple[str, str]] = []
+    networks = feed_settings.ALLOWED_NETWORKS
+    if networks is not None:
+        if isinstance(networks, str) or not isinstance(networks, list | tuple):
+            problems.append(
+                ("ALLOWED_NETWORKS", 'a list of CIDR networks, e.g. ["203.0.113.0/24"]')
+            )
+        else:
+            try:
+                parse_networks(tuple(networks))
+            except ImproperlyConfigured as exc:
+                problems.append(("ALLOWED_NETWORKS", f"a list of CIDR networks ({exc})"))
+    header = feed_settings.CLIENT_ADDRESS_HEADER
+    if header is not None and not (isinstance(header, str) and header.strip()):
+        problems.append(("CLIENT_ADDRESS_HEADER", 'a header name such as "X-Forwarded-For"'))
+    rates = feed_settings.THROTTLE_RATES
+    if not isinstance(rates, dict) or not set(rates) <= {"token", "client"}:
+        problems.append(("THROTTLE_RATES", 'a dict with "token" and "client" rates'))
+    else:
+        for scope, rate in rates.items():
+            try:
+                FeedRateThrottle().parse_rate(rate)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                problems.append(
+                    ("THROTTLE_RATES", f'a rate such as "600/min" or None for {scope!r}')
+                )
+    return [
+        checks.Error(
+            f"{SETTING_NAME}[{name!r}] must be {expected}, not {getattr(feed_settings, name)!r}.",
+            id="convertedin_feed.E001",
+        )
+        for name, expected in problems
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_https(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if getattr(settings, "SECURE_SSL_REDIRECT", False) or not served_feeds():
+        return []
+    return [
+        checks.Warning(
+            "The Converted.in feeds hand out personal data and receive the token, and with "
+            "SECURE_SSL_REDIRECT off they also answer over plain HTTP.",
+            hint=(
+                "Set SECURE_SSL_REDIRECT = True (and SECURE_PROXY_SSL_HEADER when a proxy "
+                "ends TLS), so that a request over HTTP is redirected before it is served."
+            ),
+            id="convertedin_feed.W004",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security)

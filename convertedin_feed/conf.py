@@ -35,6 +35,18 @@ DEFAULTS: dict[str, Any] = {
     "CACHE": "default",
     # Seconds a total and a page end are remembered.
     "CACHE_TIMEOUT": 300,
+    # Client networks allowed to call the feeds, as CIDR strings ("203.0.113.0/24");
+    # None lets any address in (the token still decides).
+    "ALLOWED_NETWORKS": None,
+    # The header the shop's own reverse proxy sets to the caller's address:
+    # "X-Forwarded-For" (the last address in it counts) or "X-Real-IP". None
+    # means REMOTE_ADDR; never name a header that no proxy of yours overwrites.
+    "CLIENT_ADDRESS_HEADER": None,
+    # DRF throttle rates ("600/min") per token and per client address, kept in
+    # the CACHE alias; None turns one off.
+    "THROTTLE_RATES": {"token": None, "client": None},
+    # Largest request body in bytes; a longer one is a 413 before it is read.
+    "MAX_BODY_SIZE": 64 * 1024,
 }
 
 

@@ -20,12 +20,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from convertedin_feed.adapters import get_adapter
-from convertedin_feed.auth import FeedTokenAuthentication, IsPlatform
+from convertedin_feed.auth import (
+    FeedTokenAuthentication,
+    IsPlatform,
+    check_network,
+    client_address,
+)
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.pagination import Page, PageMemory, paginate
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
 from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
+from convertedin_feed.throttling import ClientRateThrottle, TokenRateThrottle
 
 logger = logging.getLogger("convertedin_feed")
 
@@ -49,7 +55,7 @@ class FeedView(APIView):
     parser_classes = PARSER_CLASSES
     renderer_classes = (FeedJSONRenderer,)
     content_negotiation_class = JSONOnlyNegotiation
-    throttle_classes = ()
+    throttle_classes = (TokenRateThrottle,)
     versioning_class = None
     metadata_class = None
 
@@ -65,10 +71,19 @@ class FeedView(APIView):
         return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # DRF authenticates before it checks the method; a GET can carry no body
-        # token, so without this it could never be told 405.
+        """What can be refused before the body is read, then DRF's auth, permission and throttle.
+
+        DRF authenticates before it checks the method; a GET can carry no body
+        token, so without this it could never be told 405. The client's rate is
+        checked before the token, so guessing tokens is limited too.
+        """
         if (request.method or "").lower() not in self.http_method_names:
             raise exceptions.MethodNotAllowed(request.method or "")
+        check_network(request)
+        client = ClientRateThrottle()
+        if not client.allow_request(request, self):
+            self.throttled(request, client.wait() or 1)
+        check_body_size(request)
         super().initial(request, *args, **kwargs)
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -127,6 +142,16 @@ class FeedView(APIView):
         return feed_exception_handler
 
 
+def check_body_size(request: Request) -> None:
+    """A body past ``MAX_BODY_SIZE`` is refused on its declared length, before it is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # as Django reads it: no body
+    if length > feed_settings.MAX_BODY_SIZE:
+        raise RequestDataTooBig()
+
+
 def log_request(
     feed: str,
     request: HttpRequest,
@@ -145,7 +170,7 @@ def log_request(
         "status_code": response.status_code,
         "rows": len(page.rows) if page else 0,
         "duration_ms": round(seconds * 1000, 1),
-        "client": request.META.get("REMOTE_ADDR"),
+        "client": client_address(request),
     }
     logger.info(
         "%(feed)s page=%(page)s per_page=%(per_page)s status=%(status_code)s rows=%(rows)s "

@@ -337,3 +337,83 @@ def test_other_query_parameters_are_ignored(api, token):
     member = MemberFactory()
     response = api.post("/convertedin/customers?utm_source=platform", {"token": token})
     assert_served(response, member.pk)
+
+
+# ---------------------------------------------------------------------------
+# Allowed networks
+
+
+def with_access(**setting):
+    return override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, **setting})
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("203.0.113.7", True),
+        ("203.0.114.7", False),
+        ("2001:db8::1", True),
+        ("::ffff:203.0.113.9", True),  # IPv4 as a dual-stack server sees it
+        ("198.51.100.1", False),
+    ],
+)
+def test_only_listed_networks_get_in_when_the_shop_lists_any(api, token, address, allowed):
+    member = MemberFactory()
+    with with_access(ALLOWED_NETWORKS=["203.0.113.0/24", "2001:db8::/32"]):
+        response = api.post("/convertedin/customers", {"token": token}, REMOTE_ADDR=address)
+    if allowed:
+        assert_served(response, member.pk)
+    else:
+        assert response.status_code == 403, response.content
+        assert response.json() == {"message": "Requests from this address are not allowed."}
+
+
+def test_without_a_list_every_network_gets_in(api, token):
+    member = MemberFactory()
+    response = api.post("/convertedin/customers", {"token": token}, REMOTE_ADDR="192.0.2.1")
+    assert_served(response, member.pk)
+
+
+def test_a_refused_network_never_reaches_the_token_check_or_the_database(
+    api, django_assert_num_queries
+):
+    with with_access(ALLOWED_NETWORKS=["10.0.0.0/8"]), django_assert_num_queries(0):
+        response = api.post("/convertedin/orders", {"token": "wrong"}, REMOTE_ADDR="192.0.2.1")
+    assert response.status_code == 403
+
+
+def test_a_forwarded_header_is_ignored_unless_the_shop_names_it(api, token):
+    with with_access(ALLOWED_NETWORKS=["203.0.113.0/24"]):
+        response = api.post(
+            "/convertedin/customers",
+            {"token": token},
+            REMOTE_ADDR="10.0.0.2",  # the shop's proxy
+            HTTP_X_FORWARDED_FOR="203.0.113.7",  # what anyone can claim
+        )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "HTTP_X_FORWARDED_FOR", "x-forwarded-for"])
+def test_behind_a_proxy_the_named_header_s_last_address_is_the_client(api, token, header):
+    member = MemberFactory()
+    with with_access(ALLOWED_NETWORKS=["203.0.113.0/24"], CLIENT_ADDRESS_HEADER=header):
+        served = api.post(
+            "/convertedin/customers",
+            {"token": token},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.7",  # the caller's claim, then the proxy's
+        )
+        spoofed = api.post(
+            "/convertedin/customers",
+            {"token": token},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.66",
+        )
+    assert_served(served, member.pk)
+    assert spoofed.status_code == 403
+
+
+def test_behind_a_proxy_a_request_without_the_header_is_judged_by_its_own_address(api, token):
+    with with_access(ALLOWED_NETWORKS=["203.0.113.0/24"], CLIENT_ADDRESS_HEADER="X-Real-IP"):
+        response = api.post("/convertedin/customers", {"token": token}, REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 403

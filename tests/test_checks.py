@@ -45,9 +45,9 @@ class MissingRequiredAdapter(CustomerAdapter):
         model = "testapp.Member"
 
 
-def feed_messages(**feed_setting):
+def feed_messages(secure_ssl_redirect=True, **feed_setting):
     setting = {"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS, **feed_setting}
-    with override_settings(CONVERTEDIN_FEED=setting):
+    with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=secure_ssl_redirect):
         return [
             m
             for m in run_checks(include_deployment_checks=True)
@@ -194,3 +194,52 @@ def test_a_required_key_with_no_source_is_reported():
         "'registered_at'",
         "'total_spent'",
     ]
+
+
+# ---------------------------------------------------------------------------
+# Who gets in, and how much
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ALLOWED_NETWORKS", "10.0.0.0/8"),
+        ("ALLOWED_NETWORKS", ["10.0.0.0/8", "not-a-network"]),
+        ("CLIENT_ADDRESS_HEADER", ""),
+        ("CLIENT_ADDRESS_HEADER", ["X-Forwarded-For"]),
+        ("THROTTLE_RATES", {"token": "lots"}),
+        ("THROTTLE_RATES", {"ip": "10/min"}),
+        ("THROTTLE_RATES", "10/min"),
+        ("MAX_BODY_SIZE", 0),
+    ],
+)
+def test_access_settings_must_be_well_formed(name, value):
+    message = only(feed_messages(**{name: value}))
+    assert message.id == "convertedin_feed.E001"
+    assert f"[{name!r}] must be" in message.msg
+
+
+def test_well_formed_access_settings_pass_clean():
+    assert (
+        feed_messages(
+            ALLOWED_NETWORKS=["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"],
+            CLIENT_ADDRESS_HEADER="X-Forwarded-For",
+            THROTTLE_RATES={"token": "600/min", "client": None},
+            MAX_BODY_SIZE=1024,
+        )
+        == []
+    )
+
+
+def test_the_deployment_check_warns_when_the_feeds_answer_over_plain_http():
+    message = only(feed_messages(secure_ssl_redirect=False))
+    assert message.id == "convertedin_feed.W004"
+    assert "plain HTTP" in message.msg
+    assert "SECURE_SSL_REDIRECT = True" in message.hint
+
+
+def test_the_https_warning_is_for_deployment_checks_only():
+    setting = {"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS}
+    with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=False):
+        ids = {m.id for m in run_checks()}
+    assert "convertedin_feed.W004" not in ids

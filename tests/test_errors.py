@@ -262,7 +262,27 @@ def test_a_body_past_django_s_upload_limit_is_a_413(api, token, settings, form):
 
 
 def test_json_nested_too_deeply_is_a_400_not_a_500(api):
-    body = "[" * 100_000 + "]" * 100_000
+    body = "[" * 20_000 + "]" * 20_000  # 40 kB: within MAX_BODY_SIZE
     response = api.generic("POST", "/convertedin/customers", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["message"] == "JSON body is nested too deeply."
+
+
+@pytest.mark.parametrize("form", ["multipart", "json"])
+def test_a_body_past_max_body_size_is_a_413_before_it_is_read(api, token, form, monkeypatch):
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr("rest_framework.request.Request._parse", no_parsing)
+    feed = {**settings.CONVERTEDIN_FEED, "MAX_BODY_SIZE": 512}
+    with override_settings(CONVERTEDIN_FEED=feed):
+        response = post(api, "orders", form, token=token, padding="x" * 1024)
+    assert response.status_code == 413
+    assert response.json() == {"message": "The request body is too large."}
+
+
+def test_a_body_within_max_body_size_is_served(api, token):
+    feed = {**settings.CONVERTEDIN_FEED, "MAX_BODY_SIZE": 4096}
+    with override_settings(CONVERTEDIN_FEED=feed):
+        response = post(api, "orders", "multipart", token=token, padding="x" * 1024)
+    assert response.status_code == 200
