@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, HttpRequest, HttpResponseBase
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -36,6 +37,7 @@ from convertedin_feed.throttling import ClientRateThrottle, TokenRateThrottle
 logger = logging.getLogger("convertedin_feed")
 
 NO_STORE = {"Cache-Control": "no-store"}
+DATABASE_RETRY_AFTER = 30  # seconds
 NOT_FILTERS = frozenset(("token", "page", "per_page", "par_page"))
 
 
@@ -190,6 +192,20 @@ def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _error("The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     elif isinstance(exc, SuspiciousOperation):
         return _error("The request could not be read.", status.HTTP_400_BAD_REQUEST)
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database is down, restarting or timed out: the crawler should
+        # come back, not give up on the shop. A connection the server dropped
+        # is closed now, so the next request reconnects whoever serves it.
+        logger.error("Feed database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        for connection in connections.all(initialized_only=True):
+            if connection.errors_occurred and not connection.is_usable():
+                connection.close()
+        response = _error(
+            "The shop's database is unavailable; try again shortly.",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
 
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
