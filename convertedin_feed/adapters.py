@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
+from convertedin_feed.record_errors import record_problem
 
 #: The documented keys of a record, in output order; a nested mapping marks a
 #: key whose value is a list of sub-records (an order's ``line_items``).
@@ -31,6 +32,7 @@ Row: TypeAlias = dict[str, Any]
 
 _UNSET: Any = object()
 _ANNOTATION_PREFIX = "_convertedin_"
+_DROPPED = "_convertedin_dropped"
 
 
 class Field:
@@ -329,9 +331,19 @@ class Plan:
         build, methods = self._build, self.methods
         records = [build(row) for row in rows]
         if methods:
-            for record in records:
+            dropped = False
+            for row, record in zip(rows, records, strict=True):
                 for key, method in methods.items():
-                    record[key] = method(adapter, record)
+                    try:
+                        record[key] = method(adapter, record)
+                    except Exception as exc:  # the shop's code: one row must not sink the page
+                        record[key] = None
+                        if record_problem(
+                            self.adapter.__qualname__, row["pk"], f"dehydrate_{key}() failed", exc
+                        ):
+                            row[_DROPPED] = dropped = True
+            if dropped:
+                records = [r for row, r in zip(rows, records, strict=True) if _DROPPED not in row]
         return records
 
     @cached_property

@@ -13,6 +13,7 @@ from convertedin_feed.adapters import FeedAdapter, load_adapter_class
 from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
+from convertedin_feed.record_errors import POLICIES
 from convertedin_feed.serializers import RecordSerializer
 from convertedin_feed.throttling import FeedRateThrottle
 
@@ -70,6 +71,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="convertedin_feed.E001",
                 )
             )
+    if feed_settings.RECORD_ERRORS not in POLICIES:
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['RECORD_ERRORS'] must be one of {', '.join(map(repr, POLICIES))}, "
+                f"not {feed_settings.RECORD_ERRORS!r}.",
+                id="convertedin_feed.E001",
+            )
+        )
     messages.extend(_check_access_settings())
     try:
         zoneinfo.ZoneInfo(feed_settings.time_zone_name)

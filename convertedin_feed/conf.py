@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     # DRF throttle rates ("600/min") per token and per client address, kept in
     # the CACHE alias; None turns one off.
     "THROTTLE_RATES": {"token": None, "client": None},
+    # A record that cannot be mapped (a required key with no value, a value that
+    # is no ISO code, a dehydrate_ method that raises): "null" serves it with
+    # null and logs it, "skip" leaves it out, "fail" fails the page.
+    "RECORD_ERRORS": "null",
     # Largest request body in bytes; a longer one is a 413 before it is read.
     "MAX_BODY_SIZE": 64 * 1024,
 }

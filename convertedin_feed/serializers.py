@@ -7,6 +7,7 @@ the documented ones pass through as they are.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zoneinfo
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from django.dispatch import receiver
 from rest_framework import serializers
 
 from convertedin_feed.conf import SETTING_NAME, feed_settings
+from convertedin_feed.record_errors import record_problem
 
 logger = logging.getLogger("convertedin_feed")
 
@@ -303,6 +305,7 @@ class RecordRenderer:
     """
 
     def __init__(self, serializer: RecordSerializer) -> None:
+        self.kind = type(serializer).__name__.removesuffix("Serializer")
         self.keys = [
             (
                 name,
@@ -311,6 +314,13 @@ class RecordRenderer:
                 getattr(key_field, "ready_type", _Never),
             )
             for name, key_field in serializer.fields.items()
+        ]
+        #: Keys the documents require and whose null renders as null: a record
+        #: without them cannot be mapped (``RECORD_ERRORS``).
+        self.required = [
+            name
+            for name, _, null_value, _ in self.keys
+            if name in serializer.required_keys() and null_value is None
         ]
         namespace: dict[str, Any] = {}
         lines = []
@@ -321,44 +331,86 @@ class RecordRenderer:
                 f" else v if v.__class__ is ready_{i} else render_{i}(v),"
             )
         record = "{\n" + "\n".join(lines) + "\n    }"
+        lacking = " or ".join(f"record[{name!r}] is None" for name in self.required) or "False"
         source = (
             f"def render(instance):\n    return {record}\n\n"
-            f"def render_many(records):\n    return [{record} for instance in records]\n"
+            f"def render_many(records):\n    return [{record} for instance in records]\n\n"
+            f"def incomplete(records):\n"
+            f"    return [i for i, record in enumerate(records) if {lacking}]\n"
         )
         filename = f"<{type(serializer).__qualname__} renderer>"
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own source
         self.render_documented = namespace["render"]
         self.render_many = namespace["render_many"]
+        self.incomplete = namespace["incomplete"]
 
     def many(self, records: Any) -> list[dict[str, Any]]:
         """Each record rendered; one generated loop when all hold exactly the documented keys."""
         if not isinstance(records, list | tuple):
             records = list(records)
+        rendered: list[dict[str, Any]] | None = None
+        problems: dict[int, list[str]] = {}
         if set(map(len, records)) <= {len(self.keys)}:
-            try:
-                rendered: list[dict[str, Any]] = self.render_many(records)
-                return rendered
-            except KeyError:  # as many keys, but not the documented ones
-                pass
-        return [self(record) for record in records]
+            # A key missing, or a value that cannot render: then record by record.
+            with contextlib.suppress(Exception):
+                rendered = self.render_many(records)
+        if rendered is None:
+            rendered = []
+            for i, instance in enumerate(records):
+                record, trouble = self._render_one(instance)
+                rendered.append(record)
+                if trouble:
+                    problems[i] = trouble
+        for i in self.incomplete(rendered):
+            problems.setdefault(i, []).append(self._lacking(rendered[i]))
+        if not problems:
+            return rendered
+        dropped = {
+            i
+            for i, trouble in problems.items()
+            if record_problem(self.kind, rendered[i].get("id"), "; ".join(trouble))
+        }
+        return [r for i, r in enumerate(rendered) if i not in dropped] if dropped else rendered
 
     def __call__(self, instance: Any) -> dict[str, Any]:
+        """One record, for DRF's ``to_representation``; its problems are logged, never dropped."""
         try:
             record: dict[str, Any] = self.render_documented(instance)
-            complete = True
-        except KeyError:
-            get = instance.get
-            record = {
-                name: null_value if (value := get(name)) is None else render(value)
-                for name, render, null_value, _ in self.keys
-            }
-            complete = False
-        # With every documented key present, only a longer dict has extras.
-        if len(instance) > len(record) or not complete:
-            for name, value in instance.items():
-                if name not in record:
-                    record[name] = value
+            trouble: list[str] = []
+            if len(instance) > len(record):
+                record.update((k, v) for k, v in instance.items() if k not in record)
+        except Exception:
+            record, trouble = self._render_one(instance)
+        if self.incomplete([record]):
+            trouble.append(self._lacking(record))
+        if trouble:
+            record_problem(self.kind, record.get("id"), "; ".join(trouble))
         return record
+
+    def _render_one(self, instance: Any) -> tuple[dict[str, Any], list[str]]:
+        """Key by key: a missing key renders null, a value that cannot render is null and noted."""
+        record: dict[str, Any] = {}
+        trouble: list[str] = []
+        get = instance.get
+        for name, render, null_value, _ in self.keys:
+            value = get(name)
+            if value is None:
+                record[name] = null_value
+                continue
+            try:
+                record[name] = render(value)
+            except Exception as exc:
+                record[name] = null_value
+                trouble.append(f"{name!r} cannot be rendered from {value!r}: {exc!r}")
+        # Extras follow the documented keys, as the adapter lists them.
+        for name, value in instance.items():
+            if name not in record:
+                record[name] = value
+        return record, trouble
+
+    def _lacking(self, record: dict[str, Any]) -> str:
+        missing = [name for name in self.required if record[name] is None]
+        return f"no value for the required {', '.join(map(repr, missing))}"
 
 
 _record_renderers: dict[type[RecordSerializer], RecordRenderer] = {}

@@ -30,6 +30,7 @@ from convertedin_feed.auth import (
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.pagination import Page, PageMemory, paginate
 from convertedin_feed.parsers import PARSER_CLASSES
+from convertedin_feed.record_errors import RecordError
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
 from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
 from convertedin_feed.throttling import ClientRateThrottle, TokenRateThrottle
@@ -225,6 +226,11 @@ def feed_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     logger.exception("Feed request failed", exc_info=exc)
     got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+    if isinstance(exc, RecordError):  # RECORD_ERRORS = "fail"
+        return _error(
+            "A record could not be mapped; the shop's logs name it.",
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     return _error("The feed could not be served.", status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 

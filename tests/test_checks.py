@@ -211,6 +211,7 @@ def test_a_required_key_with_no_source_is_reported():
         ("THROTTLE_RATES", {"ip": "10/min"}),
         ("THROTTLE_RATES", "10/min"),
         ("MAX_BODY_SIZE", 0),
+        ("RECORD_ERRORS", "ignore"),
     ],
 )
 def test_access_settings_must_be_well_formed(name, value):

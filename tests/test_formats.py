@@ -9,6 +9,7 @@ import orjson
 import pytest
 from django.test import override_settings
 
+from convertedin_feed import serializers
 from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.serializers import (
     CountryField,
@@ -183,6 +184,8 @@ def test_customer_is_an_object_with_its_id():
 
 
 def test_a_value_that_is_no_iso_code_is_logged(caplog):
+    serializers._currency_code.cache_clear()  # each value is logged once per process
+    serializers._country_code.cache_clear()
     CurrencyField().to_representation("Pounds-ish")
     CountryField().to_representation("Middle Earth")
     messages = [r.getMessage() for r in caplog.records if r.name == "convertedin_feed"]
