@@ -249,7 +249,8 @@ def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
     per_page, pages = args.per_page[-1], args.throughput_pages
     last = crawl.last_page(totals["orders"], per_page)
     starts = [1 + last // 4, 1 + (3 * last) // 4]
-    rates = {}
+    rates: dict[int, float] = {}
+    cores: dict[int, float] = {}
     with server.redis_server(log_dir) as url:
         for workers in (1, 2):
             progress(f"throughput, {workers} worker(s), Redis cache")
@@ -262,7 +263,11 @@ def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
                 for client, start in zip(clients, starts, strict=True):
                     if start > 1:
                         client.get(OURS, start - 1, per_page)
+                busy, total = server.cpu_ticks()
                 rates[workers] = crawl.parallel_crawl(clients, OURS, per_page, starts, pages)
+                busy_after, total_after = server.cpu_ticks()
+                # Cores busy on the whole machine: the workers, PostgreSQL, Redis and the crawlers.
+                cores[workers] = (os.cpu_count() or 1) * (busy_after - busy) / (total_after - total)
                 for client in clients:
                     client.close()
     return {
@@ -271,7 +276,12 @@ def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
         "pages_per_crawler": pages,
         "one_worker_pages_s": rates[1],
         "two_workers_pages_s": rates[2],
+        "one_worker_busy_cores": cores[1],
+        "two_workers_busy_cores": cores[2],
         "ratio": rates[2] / rates[1],
+        # Pages per busy core-second, two workers over one: 1.0 means the second
+        # worker adds exactly what a core adds; below 1, contention costs.
+        "per_core_ratio": (rates[2] / cores[2]) / (rates[1] / cores[1]),
     }
 
 
@@ -309,8 +319,10 @@ def print_report(results: dict, found: list[report.Target]) -> None:
         t = results["throughput"]
         print(
             f"throughput, {t['crawlers']} crawlers x {t['pages_per_crawler']} pages at "
-            f"per_page={t['per_page']}: 1 worker {t['one_worker_pages_s']:.2f} pages/s, "
-            f"2 workers {t['two_workers_pages_s']:.2f} pages/s"
+            f"per_page={t['per_page']}: 1 worker {t['one_worker_pages_s']:.2f} pages/s "
+            f"({t['one_worker_busy_cores']:.2f} cores busy), 2 workers "
+            f"{t['two_workers_pages_s']:.2f} pages/s ({t['two_workers_busy_cores']:.2f} cores busy); "
+            f"pages per busy core-second, 2 workers over 1: {t['per_core_ratio']:.2f}"
         )
     print()
     print(report.targets_table(found))

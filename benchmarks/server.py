@@ -62,6 +62,13 @@ def _parents() -> dict[int, int]:
     return parents
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """Busy and total jiffies of the whole machine since boot, from ``/proc/stat``."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """``VmRSS`` (now) and ``VmHWM`` (peak since the process started), in kB."""
     values = {}
