@@ -57,6 +57,12 @@ class Timing:
     queries: int  # the most any of the requests made
 
 
+def rotated(impls: list[Impl], turn: int) -> list[Impl]:
+    """Each implementation goes first in turn, so none always follows the slow ones."""
+    shift = turn % len(impls)
+    return impls[shift:] + impls[:shift]
+
+
 def last_page(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
@@ -145,31 +151,43 @@ class Client:
     def medians(self, impls: list[Impl], page: int, per_page: int, repeat: int) -> dict:
         """Page ``page`` ``repeat`` times from each implementation, taking turns.
 
-        Turns spread a burst of noise on a shared machine over all of them. ``ours``
-        first arrives from page - 1, once, as a crawler does.
+        Turns, in an order that rotates, spread a burst of noise on a shared machine
+        over all of them. ``ours`` first arrives from page - 1, once, as a crawler does.
         """
         for impl in impls:
             if impl.remembers and page > 1:
                 self.get(impl, page - 1, per_page)
         replies: dict[str, list[Reply]] = {impl.name: [] for impl in impls}
-        for _ in range(repeat):
-            for impl in impls:
+        for turn in range(repeat):
+            for impl in rotated(impls, turn):
                 replies[impl.name].append(self.get(impl, page, per_page))
         return {
             name: Timing(statistics.median(r.ms for r in got), max(r.queries for r in got))
             for name, got in replies.items()
         }
 
-    def stretch(self, impl: Impl, start: int, count: int, per_page: int) -> list[Reply]:
-        """Pages ``start`` .. ``start + count - 1`` in order, as a crawl in progress reads them."""
-        if impl.remembers and start > 1:
-            self.get(impl, start - 1, per_page)  # untimed: the crawl so far
-        after = self.page_end(per_page, start - 1) if impl.seek else None
-        replies = []
-        for page in range(start, min(start + count, self.last_page(impl, per_page) + 1)):
-            reply = self.get(impl, page, per_page, after)
-            after = reply.ids[-1] if reply.ids else after
-            replies.append(reply)
+    def stretches(
+        self, impls: list[Impl], start: int, count: int, per_page: int
+    ) -> dict[str, list[Reply]]:
+        """Pages ``start`` .. ``start + count - 1`` in order from each implementation, as a
+        crawl in progress reads them, taking turns page by page.
+
+        Turns matter: a slow OFFSET page evicts what the next request would have found in
+        PostgreSQL's buffers, so whichever implementation always came after the slow ones
+        would be favoured.
+        """
+        after: dict[str, int | None] = {}
+        for impl in impls:
+            if impl.remembers and start > 1:
+                self.get(impl, start - 1, per_page)  # untimed: the crawl so far
+            after[impl.name] = self.page_end(per_page, start - 1) if impl.seek else None
+        replies: dict[str, list[Reply]] = {impl.name: [] for impl in impls}
+        for page in range(start, min(start + count, self.last_page(impls[0], per_page) + 1)):
+            for impl in rotated(impls, page):
+                reply = self.get(impl, page, per_page, after[impl.name])
+                if impl.seek and reply.ids:
+                    after[impl.name] = reply.ids[-1]
+                replies[impl.name].append(reply)
         return replies
 
     def full_crawl(self, impl: Impl, per_page: int) -> dict:

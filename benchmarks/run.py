@@ -24,7 +24,9 @@ each, at each ``--per-page``:
 
 Then ``ours`` alone: a real full crawl (every row once, in order) on a fresh worker,
 whose memory growth is its peak (VmHWM) less its idle RSS; and two crawlers at once
-against one worker and then two, sharing a Redis cache (pages/s, and the ratio).
+against one worker and then two, sharing a Redis cache (pages/s, the ratio, and the
+cores busy on the whole machine meanwhile: on two cores the workers share them with
+PostgreSQL, Redis and the crawlers).
 
 The issue's targets are printed PASS/FAIL; only ``--check`` makes a miss exit 1.
 A functional error (a non-200, a wrong envelope or row count, ids that differ
@@ -165,8 +167,9 @@ def stretch_starts(last: int, stretch: int) -> list[int]:
 def measure(client: crawl.Client, impls: list[crawl.Impl], per_page: int, args) -> dict:
     """Page 1, the last page and the sampled crawl of each implementation at one page size.
 
-    Implementations take turns, request by request and stretch by stretch, so noise
-    from a shared machine falls on all of them rather than on whichever ran then.
+    Implementations take turns, request by request, so noise from a shared machine, and
+    the buffers a slow OFFSET page evicts, fall on all of them rather than on whichever
+    ran then.
     """
     last = client.last_page(impls[0], per_page)
     for impl in impls:
@@ -176,9 +179,8 @@ def measure(client: crawl.Client, impls: list[crawl.Impl], per_page: int, args) 
     finals = client.medians(impls, last, per_page, args.repeat)
     stretches: dict[str, list] = {impl.name: [] for impl in impls}
     for start in stretch_starts(last, args.stretch):
-        for impl in impls:
-            replies = client.stretch(impl, start, args.stretch, per_page)
-            stretches[impl.name].append(stretch_figures(start, replies))
+        for name, replies in client.stretches(impls, start, args.stretch, per_page).items():
+            stretches[name].append(stretch_figures(start, replies))
     results = {}
     for impl in impls:
         sampled = stretches[impl.name]
@@ -389,12 +391,7 @@ def run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    if not os.environ.get("DATABASE_URL"):
-        # A throwaway PostgreSQL for this run, stopped when it ends.
-        script = str(ROOT / ".ci" / "with-postgres")
-        os.execvp(  # noqa: S606 - bash runs the repository's own script
-            "bash", ["bash", script, sys.executable, str(Path(__file__).resolve()), *argv]
-        )
+    server.on_throwaway_postgres(Path(__file__), argv)
     if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
         print(
             "ERROR: the benchmark seeds PostgreSQL; DATABASE_URL is not postgres://",

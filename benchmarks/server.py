@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,17 @@ START_TIMEOUT = 60.0
 
 class ServerError(RuntimeError):
     pass
+
+
+def on_throwaway_postgres(script: Path, argv: list[str]) -> None:
+    """Without ``DATABASE_URL``, run ``script`` again under ``.ci/with-postgres``: a throwaway
+    PostgreSQL for this run, stopped when it ends. With it, return and use that database."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    wrapper = str(ROOT / ".ci" / "with-postgres")
+    os.execvp(  # noqa: S606 - bash runs the repository's own script
+        "bash", ["bash", wrapper, sys.executable, str(script.resolve()), *argv]
+    )
 
 
 def free_port() -> int:

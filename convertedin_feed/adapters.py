@@ -10,9 +10,11 @@ number of extra queries, however many rows the page holds.
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from operator import itemgetter
 from typing import Any, ClassVar, TypeAlias
 
 from django.apps import apps
@@ -381,13 +383,15 @@ class Plan:
         rows = list(
             related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
         )
-        grouped: dict[Any, list[Row]] = {}
-        for parent, record in zip(
-            (row[related.link] for row in rows),
-            related.plan.records(child_adapter, rows),
-            strict=True,
-        ):
-            grouped.setdefault(parent, []).append(record)
+        grouped: defaultdict[Any, list[Row]] = defaultdict(list)
+        records = related.plan.records(child_adapter, rows)
+        if len(records) == len(rows):
+            for parent, record in zip(map(itemgetter(related.link), rows), records, strict=True):
+                grouped[parent].append(record)
+        else:  # RECORD_ERRORS = "skip" dropped some: their rows are marked
+            kept = (row for row in rows if _DROPPED not in row)
+            for parent, record in zip(map(itemgetter(related.link), kept), records, strict=True):
+                grouped[parent].append(record)
         return grouped
 
 

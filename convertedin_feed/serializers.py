@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import zoneinfo
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -182,6 +183,17 @@ class DateTimeField(KeyField):
         if zone is None:
             zone = self.__dict__["_zone"] = _zone(feed_settings.time_zone_name)
         return zone
+
+    def renderer(self) -> Callable[[Any], Any]:
+        """:meth:`to_representation` with the zone bound, for the aware datetimes databases return."""
+        zone, slow = self._feed_zone, self.to_representation
+
+        def render(value: Any) -> Any:
+            if value.__class__ is datetime and value.utcoffset() is not None:
+                return value.astimezone(zone).isoformat(" ")[:19]
+            return slow(value)
+
+        return render
 
 
 class CurrencyField(KeyField):
@@ -435,7 +447,8 @@ def _renderer(key_field: serializers.Field) -> Any:
     child = getattr(key_field, "child", None)
     if isinstance(key_field, serializers.ListSerializer) and isinstance(child, RecordSerializer):
         return child.renderer().many
-    return key_field.to_representation
+    renderer = getattr(key_field, "renderer", None)
+    return renderer() if callable(renderer) else key_field.to_representation
 
 
 class LineItemSerializer(RecordSerializer):
@@ -494,6 +507,18 @@ class PageSerializer(serializers.Serializer):
         records.source = "rows"
         self.records = records
         super().__init__(page, **kwargs)
+
+    def to_representation(self, page: Any) -> dict[str, Any]:
+        # The fields below, without building seven IntegerFields per request.
+        return {
+            "current_page": page.number,
+            "data": self.records.to_representation(page.rows),
+            "from": page.first_position,
+            "last_page": page.last_page,
+            "per_page": page.per_page,
+            "to": page.last_position,
+            "total": page.total,
+        }
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {

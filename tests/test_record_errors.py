@@ -126,3 +126,32 @@ def test_a_clean_page_logs_no_problem(pull, caplog):
     BasketFactory.create_batch(2)
     assert pull("customers").status_code == pull("orders").status_code == 200
     assert problems(caplog) == []
+
+
+class PickyLines(BasketAdapter.declared["line_items"].adapter):
+    def dehydrate_price(self, row):
+        if row["quantity"] == 13:
+            raise ArithmeticError("unlucky")
+        return row["price"]
+
+
+class PickyLinesAdapter(BasketAdapter):
+    line_items = BasketAdapter.declared["line_items"].__class__("lines", PickyLines)
+
+
+@pytest.mark.parametrize(("policy", "kept"), [(None, 3), ("skip", 2)])
+def test_a_bad_line_item_spoils_itself_not_its_order(pull, caplog, policy, kept):
+    basket = BasketFactory()
+    for quantity in (1, 13, 2):
+        BasketLineFactory(basket=basket, quantity=quantity)
+    with feed_with(policy, orders=f"{__name__}.PickyLinesAdapter"):
+        response = pull("orders")
+    [order] = response.json()["data"]
+    assert order["id"] == basket.pk
+    assert len(order["line_items"]) == kept
+    [cause, *effect] = problems(caplog)
+    assert "dehydrate_price() failed" in cause.getMessage()
+    # Served with a null price, the item is also one without a required value.
+    assert [e.getMessage() for e in effect] == (
+        [] if policy == "skip" else ["LineItem record None: no value for the required 'price'"]
+    )

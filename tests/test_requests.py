@@ -146,6 +146,20 @@ def test_page_defaults_to_1_and_per_page_to_100(api, token, feed, form):
     assert (body["from"], body["to"], body["last_page"], body["total"]) == (1, 100, 2, 101)
 
 
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+def test_an_empty_form_value_counts_as_not_sent_as_laravel_reads_it(api, token, form):
+    ids = make_rows("customers", 3)
+    body = envelope(post(api, "customers", form, token=token, page="", per_page="", par_page=""))
+    assert (body["current_page"], body["per_page"]) == (1, 100)
+    assert [record["id"] for record in body["data"]] == ids
+
+
+def test_an_empty_json_string_is_not_a_number(api, token):
+    response = post(api, "customers", "json", token=token, page="")
+    assert response.status_code == 422
+    assert "page" in response.json()["errors"]
+
+
 @pytest.mark.parametrize("size_field", ["per_page", "par_page"])
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("feed", FEEDS)
