@@ -148,22 +148,30 @@ class Client:
             raise CrawlError(f"{where}: no X-Queries header (benchmarks.settings not in use?)")
         return int(queries), ids
 
-    def medians(self, impls: list[Impl], page: int, per_page: int, repeat: int) -> dict:
-        """Page ``page`` ``repeat`` times from each implementation, taking turns.
+    def medians(
+        self, impls: list[Impl], pages: list[int], per_page: int, repeat: int
+    ) -> dict[tuple[str, int], Timing]:
+        """Each of ``pages`` ``repeat`` times from each implementation, taking turns.
 
-        Turns, in an order that rotates, spread a burst of noise on a shared machine
-        over all of them. ``ours`` first arrives from page - 1, once, as a crawler does.
+        Turns, in an order that rotates, and the pages asked in the same round, spread
+        a burst of noise on a shared machine, and the buffers a slow OFFSET page
+        evicts, over all of them. ``ours`` first arrives at each page from the one
+        before, once, as a crawler does.
         """
         for impl in impls:
-            if impl.remembers and page > 1:
-                self.get(impl, page - 1, per_page)
-        replies: dict[str, list[Reply]] = {impl.name: [] for impl in impls}
+            for page in pages:
+                if impl.remembers and page > 1:
+                    self.get(impl, page - 1, per_page)
+        replies: dict[tuple[str, int], list[Reply]] = {
+            (impl.name, page): [] for impl in impls for page in pages
+        }
         for turn in range(repeat):
             for impl in rotated(impls, turn):
-                replies[impl.name].append(self.get(impl, page, per_page))
+                for page in pages:
+                    replies[impl.name, page].append(self.get(impl, page, per_page))
         return {
-            name: Timing(statistics.median(r.ms for r in got), max(r.queries for r in got))
-            for name, got in replies.items()
+            key: Timing(statistics.median(r.ms for r in got), max(r.queries for r in got))
+            for key, got in replies.items()
         }
 
     def stretches(

@@ -108,12 +108,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=50,
         help="pages each crawler reads there (%(default)s)",
     )
+    parser.add_argument(
+        "--throughput-rounds",
+        type=int,
+        default=3,
+        help="rounds of one worker then two; each figure is their median (%(default)s)",
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.customers = args.orders // 10 if args.customers is None else args.customers
     args.per_page = sorted({int(size) for size in args.per_page.split(",") if size.strip()})
-    if args.orders < 1 or args.customers < 1 or args.repeat < 1 or args.stretch < 1:
-        parser.error("--orders, --customers, --repeat and --stretch must be at least 1")
+    if min(args.orders, args.customers, args.repeat, args.stretch, args.throughput_rounds) < 1:
+        parser.error(
+            "--orders, --customers, --repeat, --stretch and --throughput-rounds must be at least 1"
+        )
     if not args.per_page or not all(1 <= size <= 1000 for size in args.per_page):
         parser.error("--per-page sizes are from 1 to 1000 (the feeds' MAX_PER_PAGE)")
     return args
@@ -175,8 +183,7 @@ def measure(client: crawl.Client, impls: list[crawl.Impl], per_page: int, args) 
     for impl in impls:
         for _ in range(WARM_UP):
             client.get(impl, 1, per_page)
-    firsts = client.medians(impls, 1, per_page, args.repeat)
-    finals = client.medians(impls, last, per_page, args.repeat)
+    timings = client.medians(impls, [1, last], per_page, args.repeat)
     stretches: dict[str, list] = {impl.name: [] for impl in impls}
     for start in stretch_starts(last, args.stretch):
         for name, replies in client.stretches(impls, start, args.stretch, per_page).items():
@@ -185,11 +192,11 @@ def measure(client: crawl.Client, impls: list[crawl.Impl], per_page: int, args) 
     for impl in impls:
         sampled = stretches[impl.name]
         results[impl.name] = {
-            "page1_ms": firsts[impl.name].ms,
-            "page1_queries": firsts[impl.name].queries,
+            "page1_ms": timings[impl.name, 1].ms,
+            "page1_queries": timings[impl.name, 1].queries,
             "last_page": last,
-            "last_ms": finals[impl.name].ms,
-            "last_queries": finals[impl.name].queries,
+            "last_ms": timings[impl.name, last].ms,
+            "last_queries": timings[impl.name, last].queries,
             "stretches": sampled,
             "crawl_queries": max(
                 (s["queries"] for s in sampled if s["queries"] is not None), default=None
@@ -247,43 +254,54 @@ def full_crawls(env, token, totals, page_end, seen, orders: dict, args, log_dir)
 
 
 def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
-    """Two crawlers at once, on different stretches, against one worker and then two."""
+    """Two crawlers at once, on different stretches, against one worker and then two.
+
+    Rounds alternate one and two workers, and each figure is the median of its
+    rounds, so a burst of noise on a shared machine cannot make the ratio.
+    """
     per_page, pages = args.per_page[-1], args.throughput_pages
     last = crawl.last_page(totals["orders"], per_page)
     starts = [1 + last // 4, 1 + (3 * last) // 4]
-    rates: dict[int, float] = {}
-    cores: dict[int, float] = {}
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    cores: dict[int, list[float]] = {1: [], 2: []}
     with server.redis_server(log_dir) as url:
-        for workers in (1, 2):
-            progress(f"throughput, {workers} worker(s), Redis cache")
-            server.flush_redis(url)
-            with server.gunicorn(
-                env | {"BENCHMARK_CACHE_URL": url}, workers=workers, log_dir=log_dir
-            ) as srv:
-                clients = [crawl.Client(srv.url, token, totals, page_end, seen) for _ in starts]
-                crawl.parallel_crawl(clients, OURS, per_page, [1, 1], 3)  # warm every worker
-                for client, start in zip(clients, starts, strict=True):
-                    if start > 1:
-                        client.get(OURS, start - 1, per_page)
-                busy, total = server.cpu_ticks()
-                rates[workers] = crawl.parallel_crawl(clients, OURS, per_page, starts, pages)
-                busy_after, total_after = server.cpu_ticks()
-                # Cores busy on the whole machine: the workers, PostgreSQL, Redis and the crawlers.
-                cores[workers] = (os.cpu_count() or 1) * (busy_after - busy) / (total_after - total)
-                for client in clients:
-                    client.close()
+        for turn in range(args.throughput_rounds):
+            for workers in (1, 2):
+                progress(f"throughput, round {turn + 1}, {workers} worker(s), Redis cache")
+                server.flush_redis(url)
+                with server.gunicorn(
+                    env | {"BENCHMARK_CACHE_URL": url}, workers=workers, log_dir=log_dir
+                ) as srv:
+                    clients = [crawl.Client(srv.url, token, totals, page_end, seen) for _ in starts]
+                    crawl.parallel_crawl(clients, OURS, per_page, [1, 1], 3)  # warm every worker
+                    for client, start in zip(clients, starts, strict=True):
+                        if start > 1:
+                            client.get(OURS, start - 1, per_page)
+                    busy, total = server.cpu_ticks()
+                    rate = crawl.parallel_crawl(clients, OURS, per_page, starts, pages)
+                    busy_after, total_after = server.cpu_ticks()
+                    rates[workers].append(rate)
+                    # Cores busy on the whole machine: workers, PostgreSQL, Redis, crawlers.
+                    share = (busy_after - busy) / (total_after - total)
+                    cores[workers].append((os.cpu_count() or 1) * share)
+                    for client in clients:
+                        client.close()
+    one, two = statistics.median(rates[1]), statistics.median(rates[2])
+    one_cores, two_cores = statistics.median(cores[1]), statistics.median(cores[2])
     return {
         "per_page": per_page,
         "crawlers": len(starts),
         "pages_per_crawler": pages,
-        "one_worker_pages_s": rates[1],
-        "two_workers_pages_s": rates[2],
-        "one_worker_busy_cores": cores[1],
-        "two_workers_busy_cores": cores[2],
-        "ratio": rates[2] / rates[1],
+        "rounds": args.throughput_rounds,
+        "one_worker_pages_s": one,
+        "two_workers_pages_s": two,
+        "one_worker_busy_cores": one_cores,
+        "two_workers_busy_cores": two_cores,
+        "ratio": two / one,
         # Pages per busy core-second, two workers over one: 1.0 means the second
         # worker adds exactly what a core adds; below 1, contention costs.
-        "per_core_ratio": (rates[2] / cores[2]) / (rates[1] / cores[1]),
+        "per_core_ratio": (two / two_cores) / (one / one_cores),
+        "rates": rates,
     }
 
 
@@ -321,7 +339,8 @@ def print_report(results: dict, found: list[report.Target]) -> None:
         t = results["throughput"]
         print(
             f"throughput, {t['crawlers']} crawlers x {t['pages_per_crawler']} pages at "
-            f"per_page={t['per_page']}: 1 worker {t['one_worker_pages_s']:.2f} pages/s "
+            f"per_page={t['per_page']}, median of {t['rounds']} rounds: "
+            f"1 worker {t['one_worker_pages_s']:.2f} pages/s "
             f"({t['one_worker_busy_cores']:.2f} cores busy), 2 workers "
             f"{t['two_workers_pages_s']:.2f} pages/s ({t['two_workers_busy_cores']:.2f} cores busy); "
             f"pages per busy core-second, 2 workers over 1: {t['per_core_ratio']:.2f}"

@@ -244,6 +244,22 @@ def test_a_page_is_never_cached(api, token, feed, form):
     assert response["Cache-Control"] == "no-store"
 
 
+@pytest.mark.parametrize("feed", FEEDS)
+def test_nothing_depends_on_cookies_or_sessions(api, token, feed):
+    ids = make_rows(feed, 2)
+    plain = post(api, feed, "multipart", token=token)
+    api.cookies["sessionid"] = "a-staff-session"
+    api.cookies["csrftoken"] = "x" * 32
+    with_cookies = post(api, feed, "multipart", token=token)
+    without_token = post(api, feed, "multipart")
+    assert plain.content == with_cookies.content
+    assert [record["id"] for record in with_cookies.json()["data"]] == ids
+    assert without_token.status_code == 401  # a session is no way in
+    for response in (plain, with_cookies, without_token):
+        assert not response.cookies
+        assert "Cookie" not in response.get("Vary", "")
+
+
 def test_the_body_is_utf8_json_with_arabic_text_unescaped(pull):
     MemberFactory(first_name="صالح", last_name="عادل")
     response = pull("customers")
