@@ -157,3 +157,59 @@ def targets_table(found: list[Target]) -> str:
         verdict = {True: "PASS", False: "FAIL", None: "-"}[target.passed]
         lines.append(f"{target.name:<44}{number(target.value, 2):>9}  {target.goal:<8} {verdict}")
     return "\n".join(lines)
+
+
+def markdown(results: dict, found: list[Target]) -> str:
+    """The figures as the README's performance section quotes them."""
+    m, data = results["machine"], results["data"]
+    lines = [
+        f"{data['orders']:,} orders ({data['items']:,} line items) and {data['customers']:,} "
+        f"customers on PostgreSQL {m['postgresql'].split()[0]}; {m['cpu']}, {m['cores']} cores, "
+        f"{m['ram_gb']} GB; Python {m['python']}, Django {m['django']}, DRF "
+        f"{m['djangorestframework']}, gunicorn {m['gunicorn']} (one sync worker); commit "
+        f"{m['commit']}.",
+        "",
+        "| orders | per page | page 1 | last page | a crawl, per page | full crawl (est.) | queries per page |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for per_page, impls in results["orders"].items():
+        for name, r in impls.items():
+            lines.append(
+                f"| {name} | {per_page} | {number(r['page1_ms'])} ms | {number(r['last_ms'])} ms "
+                f"| {number(r['crawl_ms_per_page'])} ms | {duration(r['estimated_full_crawl_s'])} "
+                f"| {number(r['crawl_queries'], 0)} |"
+            )
+    for per_page, impls in results["customers"].items():
+        r = impls["ours"]
+        lines.append(
+            f"| ours, customers | {per_page} | {number(r['page1_ms'])} ms | "
+            f"{number(r['last_ms'])} ms | {number(r['crawl_ms_per_page'])} ms | "
+            f"{duration(r['estimated_full_crawl_s'])} | {number(r['crawl_queries'], 0)} |"
+        )
+    lines.append("")
+    for done in results.get("full_crawl") or []:
+        lines.append(
+            f"- A real full crawl of ours at per_page {done['per_page']}: {done['rows']:,} rows "
+            f"in {done['pages']:,} pages, {duration(done['seconds'])}, every row once, in order."
+        )
+    if results.get("memory"):
+        mem = results["memory"]
+        lines.append(
+            f"- The worker's memory through those crawls: idle {mem['idle_mb']:.1f} MB, "
+            f"peak {mem['peak_mb']:.1f} MB (+{mem['growth_mb']:.1f} MB)."
+        )
+    if results.get("throughput"):
+        t = results["throughput"]
+        lines.append(
+            f"- Two crawlers at once, per_page {t['per_page']}, median of {t['rounds']} rounds: "
+            f"one worker {t['one_worker_pages_s']:.1f} pages/s, two workers sharing Redis "
+            f"{t['two_workers_pages_s']:.1f} pages/s ({t['ratio']:.2f}x), with "
+            f"{t['one_worker_busy_cores']:.2f} and {t['two_workers_busy_cores']:.2f} of the "
+            f"{m['cores']} cores busy (the workers share them with PostgreSQL, Redis and the "
+            "crawlers)."
+        )
+    lines += ["", "| target | measured | goal | |", "|---|---:|---|---|"]
+    for target in found:
+        verdict = {True: "pass", False: "**miss**", None: "-"}[target.passed]
+        lines.append(f"| {target.name} | {number(target.value, 2)} | {target.goal} | {verdict} |")
+    return "\n".join(lines) + "\n"

@@ -85,6 +85,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
+        "--markdown", type=Path, help="also write the figures as the README quotes them"
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="keep the data if it already has these counts"
     )
     parser.add_argument(
@@ -403,6 +406,8 @@ def run(args) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
         print(f"figures written to {args.json}")
+    if args.markdown:
+        args.markdown.write_text(report.markdown(results, found))
     missed = [target.name for target in found if target.passed is False]
     return 1 if args.check and missed else 0
 

@@ -76,3 +76,29 @@ def test_a_connection_the_server_drops_mid_crawl_is_a_503_then_the_crawl_goes_on
     again = pull("customers", page=2, per_page=2)
     assert again.status_code == 200, again.content
     assert [record["id"] for record in first.json()["data"] + again.json()["data"]] == ids
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="statement_timeout is PostgreSQL's; the dropped connection above covers MariaDB",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_query_that_times_out_is_a_503_and_the_next_one_is_served(pull):
+    """A table another session holds locked: the feed's query waits past the timeout."""
+    MemberFactory.create_batch(2)
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = '300ms'")
+    locker = connections.create_connection("default")
+    try:
+        locker.set_autocommit(False)
+        with locker.cursor() as cursor:
+            cursor.execute("LOCK TABLE testapp_member IN ACCESS EXCLUSIVE MODE")
+        assert_unavailable(pull("customers"))
+        locker.rollback()
+    finally:
+        locker.close()
+    served = pull("customers")
+    assert served.status_code == 200, served.content
+    assert len(served.json()["data"]) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")

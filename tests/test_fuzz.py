@@ -1,8 +1,8 @@
 """Whatever arrives, both feeds answer 200 or a 4xx JSON error: never a 5xx, HTML, a traceback or the token.
 
 Hypothesis generates the requests: content types (declared and real), bodies in
-every shape a form or JSON can take and in none, field names and values, repeated
-fields, huge numbers, unicode and NUL bytes; sometimes with the right token, so
+every shape a form or JSON can take and in none, sizes up to past MAX_BODY_SIZE, field
+names and values, repeated fields, huge numbers, unicode and NUL bytes; sometimes with the right token, so
 that what follows authentication is shaken too.
 """
 
@@ -54,6 +54,10 @@ def requests(draw):
     """(content type, body bytes) of one request."""
     shape = draw(st.sampled_from(["form", "multipart", "json", "raw"]))
     fields = draw(form_fields)
+    # Now and then a body around MAX_BODY_SIZE (64 kB) and past it.
+    padding = draw(st.one_of(st.just(0), st.integers(0, 100_000)))
+    if padding:
+        fields.append(("padding", "x" * padding))
     if draw(with_token):
         fields = [("token", TOKEN), *fields]
     if shape == "form":
