@@ -61,3 +61,13 @@ def test_an_unreachable_throttle_cache_lets_requests_through(api, token, caplog)
         answers = [post(api, token) for _ in range(3)]
     assert {r.status_code for r in answers} == {200}
     assert "throttle cache failed" in caplog.text
+
+
+def test_the_token_rate_is_counted_under_a_digest_never_the_token(api, token):
+    from django.core.cache import caches
+
+    with rates(token="5/min"):
+        assert post(api, token).status_code == 200
+    keys = list(caches["default"]._cache)  # LocMemCache's own store
+    assert any(":throttle:token:" in key for key in keys)
+    assert not any(token in key for key in keys)
