@@ -10,21 +10,24 @@ number of extra queries, however many rows the page holds.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from operator import itemgetter
 from typing import Any, ClassVar, TypeAlias
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, QuerySet
+from django.db.models.functions import Lower, Trim
+from django.db.models.sql.datastructures import Join
 from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
-from convertedin_feed.record_errors import record_problem
+from convertedin_feed.record_errors import CheckedList, Problem, record_problem
 
 #: The documented keys of a record, in output order; a nested mapping marks a
 #: key whose value is a list of sub-records (an order's ``line_items``).
@@ -32,9 +35,22 @@ KeyTree: TypeAlias = Mapping[str, "KeyTree | None"]
 
 Row: TypeAlias = dict[str, Any]
 
+logger = logging.getLogger("convertedin_feed")
+
 _UNSET: Any = object()
 _ANNOTATION_PREFIX = "_convertedin_"
 _DROPPED = "_convertedin_dropped"
+#: A guest's identity in the rows of its orders: the contact email, trimmed and lower case.
+GUEST_KEY = "_convertedin_guest"
+#: An order row's account link, read to tell a guest order from an account's.
+_ACCOUNT = "_convertedin_account"
+#: A line item row's fallback for a deleted product (``Meta.product_fallback``).
+_PRODUCT_FALLBACK = "_convertedin_product_fallback"
+
+#: ``MISSING_PRODUCTS`` policies: what a line item whose product was deleted becomes.
+DROP_LINE = "drop"
+PRODUCT_FALLBACK = "fallback"
+MISSING_PRODUCT_POLICIES = (DROP_LINE, PRODUCT_FALLBACK)
 
 
 class Field:
@@ -185,17 +201,176 @@ class FeedAdapter:
             plan = cls._plans[cache_key] = Plan.compile(cls, keys)
         return plan
 
+    def parts(self, keys: KeyTree) -> list[Part]:
+        """What the feed reads, in paging order: this adapter's rows (customers add their guests)."""
+        return [Part(self, self.plan(keys), self.feed_queryset())]
+
+    @classmethod
+    def base_queryset(cls) -> QuerySet[Any]:
+        """The rows a plan's paths resolve against, without the shop's filters (system checks)."""
+        return cls.get_model()._default_manager.all()
+
+    @classmethod
+    def default_declaration(cls, key: str, children: Any) -> Declaration | None:
+        """A key the adapter leaves undeclared reads the model's field of the same name."""
+        if key == "id":
+            return Field("pk")  # whatever the primary key is called
+        model = cls.get_model()
+        try:
+            model_field = model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return None
+        if children is not None:
+            return Related(key) if model_field.one_to_many else None
+        if model_field.concrete and not model_field.many_to_many:
+            return Field(key)
+        return None
+
+    def aggregate_rows(self, group: list[Any], aggregates: dict[str, Any]) -> QuerySet[Any]:
+        """``aggregates`` for each of the page's rows, as ``values()`` rows holding ``pk``."""
+        queryset = self.feed_queryset().filter(pk__in=group).order_by().values("pk")
+        return queryset.annotate(**aggregates)
+
+
+class GuestAdapter(FeedAdapter):
+    """Customers without an account, derived from the shop's orders.
+
+    One guest per normalised contact email (trimmed, lower case), over the
+    orders whose account link is ``NULL``: guest checkouts, and the orders of
+    accounts deleted since. Paths and expressions are the order model's. Plain
+    values are read from the guest's first order (the lowest primary key);
+    aggregates (``Count``, ``Sum``, ``Min``) run over all of the guest's orders.
+
+    ``Meta`` options, beside ``model`` (the order model):
+
+    - ``account``: the order's link to the account, e.g. ``"user"``.
+    - ``email``: the order's contact email, a path or an expression.
+
+    ``id`` is :meth:`guest_id` of the normalised email and ``email`` the
+    normalised email, unless declared. Name this class in ``Meta.guests`` of
+    both the customers and the orders adapter.
+    """
+
+    class Meta:
+        account: str | None = None
+        email: Any = None
+
+    @classmethod
+    def guest_key(cls) -> Any:
+        """The normalised contact email, as an expression over the order model."""
+        email = cls.option("email")
+        if email is None:
+            raise FeedConfigurationError(
+                f"{cls.__qualname__} has no Meta.email: name the order's contact email field."
+            )
+        return Lower(Trim(F(email) if isinstance(email, str) else email))
+
+    @classmethod
+    def account_path(cls) -> str:
+        account = cls.option("account")
+        if not isinstance(account, str) or not account:
+            raise FeedConfigurationError(
+                f"{cls.__qualname__} has no Meta.account: name the order's link to the account "
+                "(guests are the orders where it is NULL)."
+            )
+        return account
+
+    @classmethod
+    def guest_rows(cls, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The orders of ``queryset`` that belong to a guest, each with its :data:`GUEST_KEY`."""
+        return (
+            queryset.filter(**{f"{cls.account_path()}__isnull": True})
+            .annotate(**{GUEST_KEY: cls.guest_key()})
+            .exclude(**{f"{GUEST_KEY}__isnull": True})
+            .exclude(**{GUEST_KEY: ""})
+        )
+
+    @classmethod
+    def base_queryset(cls) -> QuerySet[Any]:
+        return cls.guest_rows(super().base_queryset())
+
+    def guest_orders(self) -> QuerySet[Any]:
+        """Every order of every guest, on the feed's database."""
+        return self.guest_rows(self.feed_queryset())
+
+    def first_orders(self) -> QuerySet[Any]:
+        """Each guest's first order: a guest's row in the customers feed, paged by its key."""
+        orders = self.guest_orders()
+        earlier = orders.filter(**{GUEST_KEY: OuterRef(GUEST_KEY), "pk__lt": OuterRef("pk")})
+        return orders.filter(~Exists(earlier.values("pk")))
+
+    def guest_id(self, email: str) -> str:
+        """A guest's customer id: ``guest-`` and the first 20 hex digits of the email's SHA-256.
+
+        The same email gives the same id on every sync; no account id starts
+        with ``guest-``. Override to form ids another way; the orders feed links
+        guest orders through this same method.
+        """
+        return "guest-" + hashlib.sha256(email.encode()).hexdigest()[:20]
+
+    def dehydrate_id(self, record: Row) -> Any:
+        return self.guest_id(record["id"])
+
+    @classmethod
+    def default_declaration(cls, key: str, children: Any) -> Declaration | None:
+        if key in ("id", "email"):
+            return Field(GUEST_KEY)
+        return super().default_declaration(key, children)
+
+    def aggregate_rows(self, group: list[Any], aggregates: dict[str, Any]) -> QuerySet[Any]:
+        queryset = self.guest_orders().filter(**{f"{GUEST_KEY}__in": group}).order_by()
+        return queryset.values(GUEST_KEY).annotate(**aggregates)
+
 
 class CustomerAdapter(FeedAdapter):
-    """Base adapter for the customers feed."""
+    """Base adapter for the customers feed.
+
+    ``Meta.guests`` names a :class:`GuestAdapter` (the class or its dotted
+    path): the feed then serves the accounts, then the guests, in one paging order.
+    """
+
+    def parts(self, keys: KeyTree) -> list[Part]:
+        parts = super().parts(keys)
+        guests = guest_adapter_class(type(self))
+        if guests is not None:
+            adapter = guests(self.request)
+            parts.append(Part(adapter, guests.plan(keys), adapter.first_orders()))
+        return parts
 
 
 class OrderAdapter(FeedAdapter):
-    """Base adapter for the orders feed; ``customer`` defaults to the ``customer`` foreign key."""
+    """Base adapter for the orders feed; ``customer`` defaults to the ``customer`` foreign key.
+
+    With ``Meta.guests`` (the same :class:`GuestAdapter` as the customers
+    adapter's), an order whose account link is ``NULL`` is linked to its guest
+    customer; one without an email either has no customer (``RECORD_ERRORS``).
+    """
 
 
 class LineItemAdapter(FeedAdapter):
-    """Base adapter for an order's line items (``product_id``, ``quantity``, ``price``)."""
+    """Base adapter for an order's line items (``product_id``, ``quantity``, ``price``).
+
+    ``Meta.product_fallback``: the path served as ``product_id`` when the
+    line's product was deleted and ``MISSING_PRODUCTS`` is ``"fallback"``.
+    """
+
+
+def guest_adapter_class(adapter: type[FeedAdapter]) -> type[GuestAdapter] | None:
+    """The :class:`GuestAdapter` an adapter names in ``Meta.guests``, or ``None``."""
+    option = adapter.option("guests")
+    if option is None:
+        return None
+    try:
+        guests = import_string(option) if isinstance(option, str) else option
+    except ImportError as exc:
+        raise FeedConfigurationError(
+            f"{adapter.__qualname__}.Meta.guests = {option!r} does not import: {exc}"
+        ) from exc
+    if not (isinstance(guests, type) and issubclass(guests, GuestAdapter)):
+        raise FeedConfigurationError(
+            f"{adapter.__qualname__}.Meta.guests = {option!r} is not a GuestAdapter subclass."
+        )
+    return guests
 
 
 def get_adapter(feed: str, request: Any = None) -> FeedAdapter:
@@ -230,6 +405,15 @@ def load_adapter_class(path: Any, feed: str) -> type[FeedAdapter]:
 # Compiled plans
 
 
+@dataclass(frozen=True)
+class Part:
+    """One run of a feed's rows: who maps them, how, and from which queryset."""
+
+    adapter: FeedAdapter
+    plan: Plan
+    queryset: QuerySet[Any]
+
+
 @dataclass
 class RelatedPlan:
     key: str
@@ -252,21 +436,42 @@ class Plan:
     related: list[RelatedPlan] = field(default_factory=list)
     methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: What aggregates are computed per: the row's ``pk``, or a guest's key.
+    group: str = "pk"
+    #: An orders plan with guests: the guest adapter that links guest orders.
+    guests: type[GuestAdapter] | None = None
 
     @classmethod
     def compile(cls, adapter: type[FeedAdapter], keys: KeyTree) -> Plan:
         model = adapter.get_model()
         extra_keys = tuple(adapter.option("extra_keys", ()) or ())
         plan = cls(adapter=adapter, keys=(*keys, *(k for k in extra_keys if k not in keys)))
+        if issubclass(adapter, GuestAdapter):
+            plan.group = GUEST_KEY
         for key in plan.keys:
             declaration = adapter.declared.get(key)
             children = keys.get(key)
             if declaration is None:
-                declaration = _default_declaration(model, key, children)
+                declaration = adapter.default_declaration(key, children)
             plan._add(model, key, declaration, children)
             method = getattr(adapter, f"dehydrate_{key}", None)
             if callable(method):
                 plan.methods[key] = method
+        if issubclass(adapter, OrderAdapter):
+            plan.guests = guest_adapter_class(adapter)
+            if plan.guests is not None:
+                if plan.guests.get_model() is not model:
+                    raise FeedConfigurationError(
+                        f"{adapter.__qualname__}.Meta.guests: {plan.guests.__qualname__} maps "
+                        f"{plan.guests.get_model().__name__}, not {model.__name__}."
+                    )
+                plan.annotations[_ACCOUNT] = F(plan.guests.account_path())
+                plan.annotations[GUEST_KEY] = plan.guests.guest_key()
+        fallback = adapter.option("product_fallback")
+        if fallback is not None:
+            plan.annotations[_PRODUCT_FALLBACK] = (
+                F(fallback) if isinstance(fallback, str) else fallback
+            )
         for key in adapter.declared:
             if key not in plan.keys:
                 guess = difflib.get_close_matches(key, plan.keys, n=1)
@@ -311,20 +516,44 @@ class Plan:
     # Running a plan
 
     def values_queryset(self, queryset: QuerySet[Any], *extra: str) -> QuerySet[Any]:
+        """The page's rows as ``values()``, by ``pk``; refused if a join would repeat rows."""
         fields = dict.fromkeys(("pk", *extra, *self.paths.values()))
-        return queryset.order_by("pk").values(*fields, **self.annotations)
+        rows = queryset.order_by("pk").values(*fields, **self.annotations)
+        fanning = to_many_joins(rows)
+        if fanning:
+            raise FeedConfigurationError(
+                f"{self.adapter.__qualname__}: the rows query joins the to-many relation "
+                f"{', '.join(fanning)}, so it would serve a record once per related row. "
+                "Filter across it with Exists() in get_queryset(), and map it with an "
+                "aggregate, a Subquery or Related, never a plain Field path."
+            )
+        return rows
 
-    def records(self, adapter: FeedAdapter, rows: list[Row]) -> list[Row]:
-        """Map a page of ``values()`` rows to records: one query per aggregate set and per Related."""
+    def records(
+        self, adapter: FeedAdapter, rows: list[Row], problems: dict[int, list[str]] | None = None
+    ) -> list[Row]:
+        """Map a page of ``values()`` rows to records: one query per aggregate set and per Related.
+
+        A ``dehydrate_`` method that raises leaves its key ``None``; its problem
+        goes into ``problems`` by the record's position when the caller checks
+        the records (top-level feeds), else it is a record problem now.
+        """
         if not rows:
             return []
         ids = [row["pk"] for row in rows]
+        if len(set(ids)) != len(ids):
+            raise FeedConfigurationError(
+                f"{self.adapter.__qualname__}: a page holds a record twice; its queryset "
+                "repeats rows (a join or a union). A record is served once or not at all."
+            )
         if self.aggregates:
-            queryset = adapter.feed_queryset().filter(pk__in=ids).order_by().values("pk")
-            aggregated = {row.pop("pk"): row for row in queryset.annotate(**self.aggregates)}
+            group = [row[self.group] for row in rows]
+            aggregated = {
+                row.pop(self.group): row for row in adapter.aggregate_rows(group, self.aggregates)
+            }
             missing = dict.fromkeys(self.aggregates)  # a row deleted since the page was read
             for row in rows:
-                row.update(aggregated.get(row["pk"], missing))
+                row.update(aggregated.get(row[self.group], missing))
         for related in self.related:
             children = self._children(adapter, related, ids)
             for row in rows:
@@ -332,21 +561,33 @@ class Plan:
 
         build, methods = self._build, self.methods
         records = [build(row) for row in rows]
+        if self.guests is not None:
+            self._link_guests(adapter, rows, records)
         if methods:
             dropped = False
-            for row, record in zip(rows, records, strict=True):
+            for index, (row, record) in enumerate(zip(rows, records, strict=True)):
                 for key, method in methods.items():
                     try:
                         record[key] = method(adapter, record)
                     except Exception as exc:  # the shop's code: one row must not sink the page
                         record[key] = None
-                        if record_problem(
-                            self.adapter.__qualname__, row["pk"], f"dehydrate_{key}() failed", exc
-                        ):
+                        problem = Problem.caused_by(f"dehydrate_{key}() failed: {exc!r}", exc)
+                        if problems is not None:
+                            problems.setdefault(index, []).append(problem)
+                        elif record_problem(self.adapter.__qualname__, row["pk"], problem, exc):
                             row[_DROPPED] = dropped = True
             if dropped:
                 records = [r for row, r in zip(rows, records, strict=True) if _DROPPED not in row]
         return records
+
+    def _link_guests(self, adapter: FeedAdapter, rows: list[Row], records: list[Row]) -> None:
+        """An order without an account is its guest's: ``customer`` is the guest's id."""
+        assert self.guests is not None
+        guests = self.guests(adapter.request)
+        for row, record in zip(rows, records, strict=True):
+            if row[_ACCOUNT] is None:
+                email = row[GUEST_KEY]
+                record["customer"] = guests.guest_id(email) if email else None
 
     @cached_property
     def _build(self) -> Callable[[Row], Row]:
@@ -383,16 +624,63 @@ class Plan:
         rows = list(
             related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
         )
+        found: dict[int, list[str]] = {}
+        records = related.plan.records(child_adapter, rows, found)
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)
-        records = related.plan.records(child_adapter, rows)
-        if len(records) == len(rows):
-            for parent, record in zip(map(itemgetter(related.link), rows), records, strict=True):
-                grouped[parent].append(record)
-        else:  # RECORD_ERRORS = "skip" dropped some: their rows are marked
-            kept = (row for row in rows if _DROPPED not in row)
-            for parent, record in zip(map(itemgetter(related.link), kept), records, strict=True):
-                grouped[parent].append(record)
+        products = "product_id" in related.plan.keys and issubclass(
+            related.adapter, LineItemAdapter
+        )
+        policy = feed_settings.MISSING_PRODUCTS
+        troubled: dict[Any, dict[int, tuple[Any, list[str]]]] = defaultdict(dict)
+        for index, (row, record) in enumerate(zip(rows, records, strict=True)):
+            if products and record["product_id"] is None:
+                record = _missing_product(related, row, record, policy)
+                if record is None:
+                    continue
+            siblings = grouped[row[related.link]]
+            if index in found:  # judged with the rest of the record when its parent renders
+                troubled[row[related.link]][len(siblings)] = (row["pk"], found[index])
+            siblings.append(record)
+        for parent, trouble in troubled.items():
+            grouped[parent] = CheckedList.of(
+                grouped[parent],
+                {position: problems for position, (_, problems) in trouble.items()},
+                {position: pk for position, (pk, _) in trouble.items()},
+            )
         return grouped
+
+
+def _missing_product(related: RelatedPlan, row: Row, record: Row, policy: str) -> Row | None:
+    """A line whose product was deleted: its fallback under ``"fallback"``, else left out."""
+    fallback = row.get(_PRODUCT_FALLBACK)
+    if policy == PRODUCT_FALLBACK and fallback is not None and str(fallback).strip():
+        outcome = f"served with product_id {fallback!r} (Meta.product_fallback)"
+        record["product_id"] = fallback
+    else:
+        outcome = "left out of its order"
+        record = None  # type: ignore[assignment]
+    line, order = row["pk"], row[related.link]
+    logger.warning(
+        "line item %r of order %r has no product (deleted?); %s (MISSING_PRODUCTS = %r)",
+        line,
+        order,
+        outcome,
+        policy,
+        extra={"record_kind": "line item", "record_id": line, "order_id": order},
+    )
+    return record
+
+
+def to_many_joins(queryset: QuerySet[Any]) -> list[str]:
+    """The to-many relations a queryset joins (each repeats the rows it joins from)."""
+    fanning = []
+    for join in queryset.query.alias_map.values():
+        relation = getattr(join, "join_field", None)
+        if isinstance(join, Join) and (
+            getattr(relation, "one_to_many", False) or getattr(relation, "many_to_many", False)
+        ):
+            fanning.append(str(getattr(relation, "name", join.table_name)))
+    return fanning
 
 
 def _map_value(declaration: Field, value: Any) -> Any:
@@ -408,21 +696,6 @@ def _map_value(declaration: Field, value: Any) -> Any:
     if declaration.default is not None and (value is None or mapping is not None):
         return declaration.default
     return value
-
-
-def _default_declaration(model: type[Model], key: str, children: Any) -> Declaration | None:
-    """A key the adapter leaves undeclared reads the model's field of the same name."""
-    if key == "id":
-        return Field("pk")  # whatever the primary key is called
-    try:
-        model_field = model._meta.get_field(key)
-    except FieldDoesNotExist:
-        return None
-    if children is not None:
-        return Related(key) if model_field.one_to_many else None
-    if model_field.concrete and not model_field.many_to_many:
-        return Field(key)
-    return None
 
 
 def _related_plan(

@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     # is no ISO code, a dehydrate_ method that raises): "null" serves it with
     # null and logs it, "skip" leaves it out, "fail" fails the page.
     "RECORD_ERRORS": "null",
+    # A line item whose product was deleted: "drop" leaves the line out (the
+    # order keeps its other lines), "fallback" serves the line adapter's
+    # Meta.product_fallback (such as its SKU) as product_id. Logged either way.
+    "MISSING_PRODUCTS": "drop",
     # Largest request body in bytes; a longer one is a 413 before it is read.
     "MAX_BODY_SIZE": 64 * 1024,
 }

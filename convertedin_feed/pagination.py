@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,8 @@ class Page:
     per_page: int
     total: int
     rows: list[Any]
+    #: ``(segment index, rows)`` in order: which rows came from which segment.
+    chunks: tuple[tuple[int, list[Any]], ...] = ()
 
     @property
     def offset(self) -> int:
@@ -60,9 +62,9 @@ class Tally:
 
 @dataclass(frozen=True)
 class PageEnd:
-    """The key a page ended on, and the total its crawl was told (kept steady to the end)."""
+    """Where a page ended, ``(segment, key)``, and the total its crawl was told (kept steady)."""
 
-    after: Any
+    after: tuple[int, Any]
     total: int
 
 
@@ -76,7 +78,7 @@ class PageMemory:
     def __init__(self, scope: str, cache: BaseCache | None = None, timeout: int | None = None):
         self.cache = cache
         self.timeout = timeout
-        self.prefix = "convertedin_feed:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+        self.prefix = "convertedin_feed:2:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
     @classmethod
     def for_scope(cls, scope: str) -> PageMemory:
@@ -94,12 +96,12 @@ class PageMemory:
     def enabled(self) -> bool:
         return self.cache is not None
 
-    def tally(self) -> Tally | None:
-        value = self._get(f"{self.prefix}:tally")
+    def tally(self, segment: int = 0) -> Tally | None:
+        value = self._get(f"{self.prefix}:tally:{segment}")
         return value if isinstance(value, Tally) else None
 
-    def remember_tally(self, tally: Tally) -> None:
-        self._set(f"{self.prefix}:tally", tally)
+    def remember_tally(self, segment: int, tally: Tally) -> None:
+        self._set(f"{self.prefix}:tally:{segment}", tally)
 
     def end_of(self, number: int, per_page: int) -> PageEnd | None:
         value = self._get(f"{self.prefix}:{per_page}:{number}")
@@ -126,37 +128,78 @@ class PageMemory:
             logger.warning("Feed cache write failed", exc_info=True)
 
 
-def paginate(
-    queryset: QuerySet[Any],
-    number: int,
-    per_page: int,
-    memory: PageMemory | None = None,
-    *,
-    select: Callable[[QuerySet[Any]], QuerySet[Any]],
-) -> Page:
-    """Cut page ``number`` from ``queryset``; ``select`` makes it ``values()`` rows, by ``pk``, with ``pk``.
+@dataclass(frozen=True)
+class Segment:
+    """One run of rows in a feed's paging order: a queryset read by primary key.
 
-    In a running crawl that is one query: the rows after the previous page's
-    end. Otherwise the total comes from the memory (or a COUNT of ``queryset``
-    itself, without the joins ``select`` may add) and the rows from
-    LIMIT/OFFSET. A page past the last costs no row query; it is empty.
+    Most feeds are one segment. The customers feed with guests is two: the
+    accounts, then the guests (keyed by their first order), so a crawl meets
+    every customer once and a page may end in one segment and the next begin
+    in the other. ``select`` makes a queryset ``values()`` rows, by ``pk``, with ``pk``.
+    """
+
+    queryset: QuerySet[Any]
+    select: Callable[[QuerySet[Any]], QuerySet[Any]]
+
+
+def paginate(
+    segments: Sequence[Segment], number: int, per_page: int, memory: PageMemory | None = None
+) -> Page:
+    """Cut page ``number`` from the segments, in their order; ``Page.chunks`` says which rows came from which.
+
+    In a running crawl that is one query per segment the page touches: the
+    rows after the previous page's end. Otherwise the total comes from the
+    memory (or a COUNT of each segment's queryset, without the joins ``select``
+    may add) and the rows from LIMIT/OFFSET. A page past the last costs no row
+    query; it is empty.
     """
     memory = memory or PageMemory("")
     offset = (number - 1) * per_page
     previous = memory.end_of(number - 1, per_page) if number > 1 else None
+    chunks: list[tuple[int, list[Any]]] = []
+    wanted = per_page
     if previous is not None:
         total = previous.total
-        after = queryset.filter(pk__gt=previous.after)
-        rows = list(select(after)[:per_page]) if offset < total else []
+        start, after = previous.after
+        for index in range(start, len(segments)) if offset < total else ():
+            queryset = segments[index].queryset
+            if index == start:
+                queryset = queryset.filter(pk__gt=after)
+            wanted -= _read(segments[index].select(queryset), 0, wanted, index, chunks)
+            if not wanted:
+                break
     else:
-        total = _total(queryset, memory, crawl_start=number == 1)
-        rows = list(select(queryset)[offset : offset + per_page]) if offset < total else []
+        counts = [
+            _total(segment.queryset, memory, index, crawl_start=number == 1)
+            for index, segment in enumerate(segments)
+        ]
+        total = sum(counts)
+        skip = offset
+        for index, segment in enumerate(segments) if offset < total else ():
+            if skip >= counts[index]:
+                skip -= counts[index]
+                continue
+            wanted -= _read(segment.select(segment.queryset), skip, wanted, index, chunks)
+            skip = 0
+            if not wanted:
+                break
+    rows = [row for _, part in chunks for row in part]
     if rows:
-        memory.remember_end(number, per_page, PageEnd(after=rows[-1]["pk"], total=total))
-    return Page(number=number, per_page=per_page, total=total, rows=rows)
+        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total)
+        memory.remember_end(number, per_page, end)
+    return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=tuple(chunks))
 
 
-def _total(queryset: QuerySet[Any], memory: PageMemory, *, crawl_start: bool) -> int:
+def _read(
+    queryset: QuerySet[Any], skip: int, wanted: int, index: int, chunks: list[tuple[int, list[Any]]]
+) -> int:
+    rows = list(queryset[skip : skip + wanted])
+    if rows:
+        chunks.append((index, rows))
+    return len(rows)
+
+
+def _total(queryset: QuerySet[Any], memory: PageMemory, segment: int, *, crawl_start: bool) -> int:
     """The remembered total; a crawl's first page adds the rows that arrived since it was counted.
 
     Keys grow with time, so new rows sort after the remembered top key: counting
@@ -165,7 +208,7 @@ def _total(queryset: QuerySet[Any], memory: PageMemory, *, crawl_start: bool) ->
     """
     if not memory.enabled:
         return queryset.count()
-    tally = memory.tally()
+    tally = memory.tally(segment)
     if tally is not None and not crawl_start:
         return tally.count
     if tally is None:
@@ -176,7 +219,7 @@ def _total(queryset: QuerySet[Any], memory: PageMemory, *, crawl_start: bool) ->
         if not arrived:
             return tally.count
         tally = Tally(count=tally.count + arrived, top=_top_key(queryset))
-    memory.remember_tally(tally)
+    memory.remember_tally(segment, tally)
     return tally.count
 
 

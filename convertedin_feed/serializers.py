@@ -23,7 +23,7 @@ from django.dispatch import receiver
 from rest_framework import serializers
 
 from convertedin_feed.conf import SETTING_NAME, feed_settings
-from convertedin_feed.record_errors import record_problem
+from convertedin_feed.record_errors import CheckedList, first_cause, record_problem
 
 logger = logging.getLogger("convertedin_feed")
 
@@ -97,16 +97,13 @@ class IntegerKeyField(KeyField):
 
 
 class TextField(KeyField):
-    """Text; an optional key with a blank value is ``null``: the shop has no value."""
+    """Text; a blank value is ``null`` (the shop has no value), as on every key."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if not self.optional:
-            self.ready_type = str
+    ready_type = str
 
     def to_representation(self, value: Any) -> Any:
         text = str(value)
-        return None if self.optional and not text.strip() else text
+        return text if text.strip() else None
 
 
 class MoneyField(KeyField):
@@ -292,10 +289,16 @@ class RecordSerializer(serializers.Serializer):
 
 
 class RecordListSerializer(serializers.ListSerializer):
-    """A page of records, rendered in one call rather than one call per record."""
+    """A page of records, rendered and checked in one call rather than one call per record.
+
+    ``context["problems"]`` holds what the records stage found, by position,
+    so each record is judged once (``RECORD_ERRORS``) with all its problems.
+    """
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        return self.child.renderer().many(data)  # type: ignore[union-attr]
+        renderer = self.child.renderer()  # type: ignore[union-attr]
+        rendered, problems = renderer.render(data, self.context.get("problems"))
+        return renderer.judge(rendered, problems)
 
 
 RecordSerializer.Meta.list_serializer_class = RecordListSerializer
@@ -308,12 +311,13 @@ class RecordRenderer:
     costs more there than the database does. The generated functions are the
     loop unrolled, one line per key, for one record and for a list of them::
 
-        "id": null_0 if (v := instance["id"]) is None
+        "id": null_0 if (v := instance["id"]) is None or v.__class__ is str and v.isspace() ...
               else v if v.__class__ is ready_0 else render_0(v),
 
-    Records carry exactly the documented keys when they come from an adapter
-    without extras; any other dict takes the plain loop, with a missing key
-    rendered as ``null`` and the extras passed through after the documented keys.
+    A blank or whitespace-only string is no value, on every key. Records
+    carry exactly the documented keys when they come from an adapter without
+    extras; any other dict takes the plain loop, with a missing key rendered
+    as ``null`` and the extras passed through after the documented keys.
     """
 
     def __init__(self, serializer: RecordSerializer) -> None:
@@ -327,6 +331,12 @@ class RecordRenderer:
             )
             for name, key_field in serializer.fields.items()
         ]
+        #: Keys holding nested records, whose problems the parent record reports.
+        self.nested = {
+            name: type(key_field.child).__name__.removesuffix("Serializer")
+            for name, key_field in serializer.fields.items()
+            if isinstance(key_field, serializers.ListSerializer)
+        }
         #: Keys the documents require and whose null renders as null: a record
         #: without them cannot be mapped (``RECORD_ERRORS``).
         self.required = [
@@ -340,28 +350,29 @@ class RecordRenderer:
             namespace.update({f"render_{i}": render, f"null_{i}": null_value, f"ready_{i}": ready})
             lines.append(
                 f"        {name!r}: null_{i} if (v := instance[{name!r}]) is None"
+                " or v.__class__ is str and (not v or v.isspace())"
                 f" else v if v.__class__ is ready_{i} else render_{i}(v),"
             )
         record = "{\n" + "\n".join(lines) + "\n    }"
         lacking = " or ".join(f"record[{name!r}] is None" for name in self.required) or "False"
         source = (
-            f"def render(instance):\n    return {record}\n\n"
             f"def render_many(records):\n    return [{record} for instance in records]\n\n"
             f"def incomplete(records):\n"
             f"    return [i for i, record in enumerate(records) if {lacking}]\n"
         )
         filename = f"<{type(serializer).__qualname__} renderer>"
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own source
-        self.render_documented = namespace["render"]
         self.render_many = namespace["render_many"]
         self.incomplete = namespace["incomplete"]
 
-    def many(self, records: Any) -> list[dict[str, Any]]:
-        """Each record rendered; one generated loop when all hold exactly the documented keys."""
+    def render(
+        self, records: Any, problems: dict[int, list[str]] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
+        """Each record rendered, and every problem found so far, by position."""
         if not isinstance(records, list | tuple):
             records = list(records)
+        problems = {i: list(trouble) for i, trouble in (problems or {}).items()}
         rendered: list[dict[str, Any]] | None = None
-        problems: dict[int, list[str]] = {}
         if set(map(len, records)) <= {len(self.keys)}:
             # A key missing, or a value that cannot render: then record by record.
             with contextlib.suppress(Exception):
@@ -372,32 +383,68 @@ class RecordRenderer:
                 record, trouble = self._render_one(instance)
                 rendered.append(record)
                 if trouble:
-                    problems[i] = trouble
+                    problems.setdefault(i, []).extend(trouble)
         for i in self.incomplete(rendered):
             problems.setdefault(i, []).append(self._lacking(rendered[i]))
+        return rendered, problems
+
+    def judge(
+        self, rendered: list[dict[str, Any]], problems: dict[int, list[str]]
+    ) -> list[dict[str, Any]]:
+        """Log each record's problems once, with its id; ``RECORD_ERRORS`` says which stay.
+
+        Nested records (line items) are judged here too, each on its own: one
+        left out leaves its order, not the page.
+        """
+        for name in self.nested:
+            for record in rendered:
+                children = record[name]
+                if children.__class__ is CheckedList:
+                    record[name] = self._judge_nested(name, record.get("id"), children)
         if not problems:
             return rendered
         dropped = {
             i
             for i, trouble in problems.items()
-            if record_problem(self.kind, rendered[i].get("id"), "; ".join(trouble))
+            if record_problem(
+                self.kind, rendered[i].get("id"), "; ".join(trouble), first_cause(trouble)
+            )
         }
         return [r for i, r in enumerate(rendered) if i not in dropped] if dropped else rendered
 
+    def _judge_nested(self, name: str, parent: Any, children: CheckedList) -> list[Any]:
+        child = self.nested[name]
+        kept = []
+        for position, record in enumerate(children):
+            trouble = children.problems.get(position)
+            if trouble:
+                own = children.ids.get(position)
+                label = (
+                    f"{child} record {own!r} of {self.kind} {parent!r}"
+                    if own is not None
+                    else f"{child} {name}[{position}] of {self.kind} {parent!r}"
+                )
+                if record_problem(
+                    child, own, "; ".join(trouble), first_cause(trouble), label=label
+                ):
+                    continue
+            kept.append(record)
+        return kept
+
+    def nested_records(self, records: Any) -> list[dict[str, Any]]:
+        """Nested records for their parent's key: problems go up with them, to be judged there."""
+        found = records.problems if records.__class__ is CheckedList else None
+        rendered, problems = self.render(records, found)
+        if not problems:
+            return rendered
+        return CheckedList.of(rendered, problems, getattr(records, "ids", {}))
+
     def __call__(self, instance: Any) -> dict[str, Any]:
         """One record, for DRF's ``to_representation``; its problems are logged, never dropped."""
-        try:
-            record: dict[str, Any] = self.render_documented(instance)
-            trouble: list[str] = []
-            if len(instance) > len(record):
-                record.update((k, v) for k, v in instance.items() if k not in record)
-        except Exception:
-            record, trouble = self._render_one(instance)
-        if self.incomplete([record]):
-            trouble.append(self._lacking(record))
-        if trouble:
-            record_problem(self.kind, record.get("id"), "; ".join(trouble))
-        return record
+        rendered, problems = self.render([instance])
+        if problems:
+            record_problem(self.kind, rendered[0].get("id"), "; ".join(problems[0]))
+        return rendered[0]
 
     def _render_one(self, instance: Any) -> tuple[dict[str, Any], list[str]]:
         """Key by key: a missing key renders null, a value that cannot render is null and noted."""
@@ -406,7 +453,7 @@ class RecordRenderer:
         get = instance.get
         for name, render, null_value, _ in self.keys:
             value = get(name)
-            if value is None:
+            if value is None or (isinstance(value, str) and not value.strip()):
                 record[name] = null_value
                 continue
             try:
@@ -446,7 +493,7 @@ def _renderer(key_field: serializers.Field) -> Any:
     """A key's ``to_representation``; a nested list of records skips ListSerializer's per-call work."""
     child = getattr(key_field, "child", None)
     if isinstance(key_field, serializers.ListSerializer) and isinstance(child, RecordSerializer):
-        return child.renderer().many
+        return child.renderer().nested_records
     renderer = getattr(key_field, "renderer", None)
     return renderer() if callable(renderer) else key_field.to_representation
 
@@ -499,20 +546,16 @@ class OrderSerializer(RecordSerializer):
 class PageSerializer(serializers.Serializer):
     """The Laravel-style paginated envelope, keys in the documents' order.
 
-    Built from a :class:`~convertedin_feed.pagination.Page` and the records'
-    serializer; ``from`` is a Python keyword, hence the fields are built here.
+    Built from a :class:`~convertedin_feed.pagination.Page` whose ``rows`` are
+    the records as served; ``from`` is a Python keyword, hence the fields are
+    built here.
     """
-
-    def __init__(self, page: Any, *, records: serializers.BaseSerializer, **kwargs: Any) -> None:
-        records.source = "rows"
-        self.records = records
-        super().__init__(page, **kwargs)
 
     def to_representation(self, page: Any) -> dict[str, Any]:
         # The fields below, without building seven IntegerFields per request.
         return {
             "current_page": page.number,
-            "data": self.records.to_representation(page.rows),
+            "data": page.rows,
             "from": page.first_position,
             "last_page": page.last_page,
             "per_page": page.per_page,
@@ -523,7 +566,7 @@ class PageSerializer(serializers.Serializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
             "current_page": serializers.IntegerField(source="number"),
-            "data": self.records,  # bound to the page's ``rows``
+            "data": serializers.ListField(source="rows", child=serializers.DictField()),
             "from": serializers.IntegerField(source="first_position", allow_null=True),
             "last_page": serializers.IntegerField(),
             "per_page": serializers.IntegerField(),

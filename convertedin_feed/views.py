@@ -28,7 +28,7 @@ from convertedin_feed.auth import (
     client_address,
 )
 from convertedin_feed.conf import feed_settings
-from convertedin_feed.pagination import Page, PageMemory, paginate
+from convertedin_feed.pagination import Page, PageMemory, Segment, paginate
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.record_errors import RecordError
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
@@ -93,18 +93,35 @@ class FeedView(APIView):
         paging = PagingSerializer(data=request.data)
         paging.is_valid(raise_exception=True)
         adapter = get_adapter(self.feed, request)
-        keys = self.serializer_class.documented_keys()
-        plan = adapter.plan(keys)
+        parts = adapter.parts(self.serializer_class.documented_keys())
+        segments = [
+            # Filters are the feed's own model's; a customers feed's guests come unfiltered.
+            Segment(
+                self.filter_queryset(part.queryset) if index == 0 else part.queryset,
+                part.plan.values_queryset,
+            )
+            for index, part in enumerate(parts)
+        ]
         page = paginate(
-            self.filter_queryset(adapter.feed_queryset()),
+            segments,
             paging.validated_data["page"],
             paging.validated_data["per_page"],
             PageMemory.for_scope(self.page_scope(adapter)),
-            select=plan.values_queryset,
         )
-        page = self.served = dataclasses.replace(page, rows=plan.records(adapter, page.rows))
-        envelope = PageSerializer(page, records=self.serializer_class(many=True))
-        return Response(envelope.data, headers=NO_STORE)
+        records: list[Any] = []
+        problems: dict[int, list[str]] = {}
+        for index, rows in page.chunks:
+            part, found = parts[index], {}
+            mapped = part.plan.records(part.adapter, rows, found)
+            problems.update(
+                (len(records) + position, trouble) for position, trouble in found.items()
+            )
+            records.extend(mapped)
+        # Every record is checked once, as it is rendered; the envelope then
+        # describes the page as served, whatever RECORD_ERRORS left out.
+        served = self.serializer_class(many=True, context={"problems": problems})
+        page = self.served = dataclasses.replace(page, rows=served.to_representation(records))
+        return Response(PageSerializer(page).data, headers=NO_STORE)
 
     def page_scope(self, adapter: Any) -> str:
         """What a remembered total or page end depends on: feed, adapter, database, filters."""

@@ -24,6 +24,7 @@ from convertedin_feed.serializers import (
     OrderSerializer,
     TextField,
 )
+from tests.factories import BasketFactory, MemberFactory
 
 
 @pytest.mark.parametrize(
@@ -160,10 +161,28 @@ def test_country_is_an_iso_3166_alpha_2_code(value, rendered):
     assert CountryField().to_representation(value) == rendered
 
 
-def test_text_keeps_blanks_only_where_the_key_is_required():
-    assert TextField().to_representation("") == ""
-    assert TextField(optional=True).to_representation("  ") is None
-    assert TextField(optional=True).to_representation("01000000001") == "01000000001"
+@pytest.mark.parametrize("optional", [False, True])
+def test_blank_text_is_no_value_whether_the_key_is_required_or_not(optional):
+    assert TextField(optional=optional).to_representation("") is None
+    assert TextField(optional=optional).to_representation(" \t\n") is None
+    assert TextField(optional=optional).to_representation("01000000001") == "01000000001"
+
+
+@pytest.mark.django_db
+def test_a_blank_string_is_no_value_on_every_key_of_every_feed(pull, caplog):
+    """One rule: a customer's blank phone and an order's are both null, not one of them ""."""
+    member = MemberFactory(phone="   ", first_name="\t")
+    BasketFactory(member=member, phone="", email=" ", locale="  ", status=" ")
+    [customer] = pull("customers").json()["data"]
+    [order] = pull("orders").json()["data"]
+    assert customer["phone"] is None
+    assert customer["first_name"] is None
+    assert (order["phone"], order["contact_email"], order["customer_locale"]) == (None, None, None)
+    assert order["financial_status"] is None
+    # Required keys without a value are record problems (RECORD_ERRORS), logged with the id.
+    messages = [r.getMessage() for r in caplog.records if hasattr(r, "record_id")]
+    assert f"Customer record {member.pk}: no value for the required 'first_name'" in messages
+    assert any("'phone', 'contact_email'" in message for message in messages)
 
 
 @pytest.mark.parametrize(
