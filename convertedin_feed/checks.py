@@ -8,12 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.db.models import ManyToOneRel, Model
+from django.db.models.constants import LOOKUP_SEP
 
-from convertedin_feed.adapters import FeedAdapter, load_adapter_class
+from convertedin_feed.adapters import FeedAdapter, Field, Plan, load_adapter_class
 from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
 from convertedin_feed.record_errors import POLICIES
+from convertedin_feed.relations import referenced_paths, to_many_chain, to_many_chains
 from convertedin_feed.serializers import RecordSerializer
 from convertedin_feed.throttling import FeedRateThrottle
 
@@ -219,15 +222,7 @@ def _check_mapping(
     keys = serializer_class.documented_keys()
     try:
         plan = adapter_class.plan(keys)
-        model = adapter_class.get_model()
-        # values() and annotate() resolve every path eagerly: no query runs.
-        plan.values_queryset(model._default_manager.all())
-        if plan.aggregates:
-            model._default_manager.values("pk").annotate(**plan.aggregates)
-        for related in plan.related:
-            related.plan.values_queryset(
-                related.adapter.get_model()._default_manager.all(), related.link
-            )
+        adapter_class.get_model()
     except (ImproperlyConfigured, FieldError, LookupError, TypeError, ValueError) as exc:
         return [
             checks.Error(
@@ -238,6 +233,21 @@ def _check_mapping(
             )
         ]
     plans = [plan, *(related.plan for related in plan.related)]
+    unreadable: list[checks.CheckMessage] = []
+    relations: list[checks.CheckMessage] = []
+    for checked in plans:
+        label = _label(checked.adapter, adapter_class)
+        model = checked.adapter.get_model()
+        for key, source, shown in _sources(checked):
+            error = _unreadable(model, source)
+            if error is not None:
+                unreadable.append(_e004(feed, label, model, key, shown, error, checked.adapter))
+            else:
+                relations.extend(
+                    _check_relations(feed, label, model, key, source, shown, checked.adapter)
+                )
+    if unreadable:  # an adapter that cannot be read is fixed first
+        return unreadable
     messages: list[checks.CheckMessage] = [
         checks.Error(
             f"The {feed!r} adapter {_label(checked.adapter, adapter_class)} {problem}.",
@@ -248,6 +258,7 @@ def _check_mapping(
         for checked in plans
         for problem in checked.problems
     ]
+    messages.extend(relations)
     required = serializer_class.required_keys()
     messages.extend(
         checks.Warning(
@@ -262,6 +273,144 @@ def _check_mapping(
         and key not in adapter_class.declared
     )
     return messages
+
+
+def _sources(plan: Plan) -> list[tuple[str, Any, Field]]:
+    """``(key, path or expression, its Field)`` for every key a plan reads from the model."""
+    sources = []
+    for key in plan.keys:
+        declaration = plan.adapter.declared.get(key)
+        if key in plan.paths:  # declared, or the model field of the same name
+            path = plan.paths[key]
+            shown = declaration if isinstance(declaration, Field) else Field(path)
+            sources.append((key, path, shown))
+        elif isinstance(declaration, Field) and declaration.expression is not None:
+            sources.append((key, declaration.expression, declaration))
+    return sources
+
+
+def _unreadable(model: type[Model], source: Any) -> Exception | None:
+    """Why ``source`` does not resolve on ``model`` alone, if it does not.
+
+    Resolved against a fresh queryset, one source at a time: an error then names
+    only the model's own fields, never another key's annotation. No query runs.
+    """
+    queryset = model._default_manager.all()
+    try:
+        if isinstance(source, str):
+            queryset.values(source)
+        else:
+            source.resolve_expression(queryset.query, allow_joins=True, reuse=None)
+    except (FieldError, LookupError, TypeError, ValueError) as exc:
+        return exc
+    return None
+
+
+def _e004(
+    feed: str,
+    label: str,
+    model: type[Model],
+    key: str,
+    shown: Field,
+    error: Exception,
+    adapter: type[FeedAdapter],
+) -> checks.CheckMessage:
+    hint = (
+        f"Check the path against {model.__name__}'s fields; a path follows relations "
+        'as in filter() ("customer__email").'
+    )
+    if "keyword ''" in str(error):
+        hint += (
+            ' A string inside an expression names a field: NullIf("email", "") reads a '
+            'field called \'\'. Write literal text as Value(""): NullIf("email", Value("")).'
+        )
+    return checks.Error(
+        f"The {feed!r} adapter {label} cannot read {key!r} = {shown!r}: {error}",
+        hint=hint,
+        obj=adapter,
+        id="convertedin_feed.E004",
+    )
+
+
+def _check_relations(
+    feed: str,
+    label: str,
+    model: type[Model],
+    key: str,
+    source: Any,
+    shown: Field,
+    adapter: type[FeedAdapter],
+) -> list[checks.CheckMessage]:
+    """E006: a row read through a to-many relation; E007: an aggregate over two of them."""
+    chains = sorted(to_many_chains(model, source))
+    if not chains:
+        return []
+    each = model._meta.verbose_name
+    if shown.is_aggregate:
+        if len(chains) == 1:
+            return []
+        listed = " and ".join(map(repr, chains))
+        return [
+            checks.Error(
+                f"The {feed!r} adapter {label} aggregates {key!r} through different to-many "
+                f"relations, {listed}: in one SQL aggregate every row of one is joined to every "
+                "row of the other, so each sum and count is multiplied by the other's rows.",
+                hint=(
+                    "Split it into one Field per relation (say one for "
+                    f"{chains[0]!r} and one for {chains[1]!r}), or read one side with a "
+                    f'Subquery(...) that aggregates it for one {each} (OuterRef("pk")).'
+                ),
+                obj=adapter,
+                id="convertedin_feed.E007",
+            )
+        ]
+    messages: list[checks.CheckMessage] = []
+    paths = referenced_paths(source)
+    for chain in chains:
+        owner, relation = _last_hop(model, chain)
+        per = relation.related_model._meta.verbose_name
+        path = next(p for p in paths if to_many_chain(model, p) == chain)
+        messages.append(
+            checks.Error(
+                f"The {feed!r} adapter {label} maps {key!r} through the to-many relation "
+                f"{chain!r} ({owner.__name__}.{relation.name}): each {each} would be served "
+                f"once per {per}.",
+                hint=_one_value_hint(model, chain, path),
+                obj=adapter,
+                id="convertedin_feed.E006",
+            )
+        )
+    return messages
+
+
+def _one_value_hint(model: type[Model], chain: str, path: str) -> str:
+    """What to declare instead of ``path``, which runs through the to-many ``chain``."""
+    each = model._meta.verbose_name
+    aggregate = f'Field(Max("{path}"))'
+    first = model._meta.get_field(chain.split(LOOKUP_SEP)[0])
+    if chain == first.name and isinstance(first, ManyToOneRel) and first.one_to_many:
+        # A reverse foreign key of the model itself: every alternative can be spelled out.
+        child = first.related_model
+        rest = path[len(chain) + len(LOOKUP_SEP) :] or "pk"
+        return (
+            f"Read one value per {each}: an aggregate, {aggregate}; or one "
+            f"{child._meta.verbose_name}'s value, Field(Subquery({child.__name__}.objects"
+            f'.filter({first.field.name}=OuterRef("pk")).order_by(...).values("{rest}")[:1])); '
+            f'or the list of them, Related("{chain}", {child.__name__}Adapter).'
+        )
+    return (
+        f"Read one value per {each}: an aggregate, {aggregate}; or one row's value, "
+        'Field(Subquery(....filter(...=OuterRef("pk")).values(...)[:1])). A list of records '
+        f"comes from Related(...), over a reverse foreign key of {model.__name__}."
+    )
+
+
+def _last_hop(model: type[Model], chain: str) -> tuple[type[Model], Any]:
+    """The model that holds the chain's last relation, and that relation."""
+    *hops, last = chain.split(LOOKUP_SEP)
+    for hop in hops:
+        model = model._meta.get_field(hop).related_model  # type: ignore[assignment]
+    return model, model._meta.get_field(last)
 
 
 def _label(adapter: type[FeedAdapter], root: type[FeedAdapter]) -> str:

@@ -3,9 +3,13 @@
 import pytest
 from django.core.checks import Error, Warning, run_checks
 from django.core.management import call_command
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Lower, NullIf
 from django.test import override_settings
 
-from convertedin_feed.adapters import CustomerAdapter, Field
+from convertedin_feed.adapters import CustomerAdapter, FeedAdapter, Field, Related
+from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter, MemberAdapter
+from tests.testapp.models import Basket
 
 GOOD_TOKEN = "g" * 40
 ADAPTERS = {
@@ -244,3 +248,208 @@ def test_the_https_warning_is_for_deployment_checks_only():
     with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=False):
         ids = {m.id for m in run_checks()}
     assert "convertedin_feed.W004" not in ids
+
+
+# ---------------------------------------------------------------------------
+# Paths that would repeat a record or multiply a number
+
+
+class PhoneThroughBasketsAdapter(MemberAdapter):
+    phone = Field("baskets__phone")
+
+
+class PhoneThroughTagsAdapter(MemberAdapter):
+    phone = Field("tags__name")
+
+
+class LoweredThroughBasketsAdapter(MemberAdapter):
+    phone = Field(Lower("baskets__phone"))
+
+
+class TagProductAdapter(FeedAdapter):
+    title = Field("members__email")
+    price = Field(constant=0)
+
+    class Meta:
+        model = "testapp.Tag"
+
+
+class TaggedLineAdapter(BasketLineAdapter):
+    product_id = Field("basket__member__tags__name")
+
+
+class TaggedLinesBasketAdapter(BasketAdapter):
+    line_items = Related("lines", TaggedLineAdapter)
+
+
+class OneValuePerMemberAdapter(MemberAdapter):
+    phone = Field(Max("baskets__phone"))  # an aggregate: one value per member
+    first_name = Field(  # a query of its own: cannot repeat the member
+        Subquery(
+            Basket.objects.filter(member=OuterRef("pk")).order_by("-created").values("phone")[:1]
+        )
+    )
+
+
+class ForwardPathsBasketAdapter(BasketAdapter):
+    contact_email = Field("member__email")
+    customer_locale = Field(Lower("member__first_name"))
+
+
+class SpentOnTaggedAdapter(MemberAdapter):
+    total_spent = Field(Sum("baskets__total", filter=Q(tags__name="vip")))
+
+
+class QuantityAndCountAdapter(MemberAdapter):
+    orders_count = Field(Sum("baskets__lines__quantity") + Count("baskets"))
+
+
+class LiteralAsFieldNameAdapter(BasketAdapter):
+    contact_email = Field(NullIf("email", ""))
+
+
+class TwoBadKeysAdapter(BasketAdapter):
+    contact_email = Field("mail")
+    total_tax = Field(Sum("lines__tax"))
+
+
+class BadLineAdapter(BasketLineAdapter):
+    price = Field("unit_cost")
+
+
+class BadLinesBasketAdapter(BasketAdapter):
+    line_items = Related("lines", BadLineAdapter)
+
+
+def adapter_messages(feed, adapter):
+    return feed_messages(ADAPTERS={**ADAPTERS, feed: f"{__name__}.{adapter}"})
+
+
+@pytest.mark.parametrize(
+    ("feed", "adapter", "key", "relation", "repeated"),
+    [
+        (
+            "customers",
+            "PhoneThroughBasketsAdapter",
+            "phone",
+            "'baskets' (Member.baskets)",
+            "each member would be served once per basket",
+        ),
+        (
+            "customers",
+            "PhoneThroughTagsAdapter",
+            "phone",
+            "'tags' (Member.tags)",
+            "each member would be served once per tag",
+        ),
+        (
+            "products",
+            "TagProductAdapter",
+            "title",
+            "'members' (Tag.members)",
+            "each tag would be served once per member",
+        ),
+        (
+            "customers",
+            "LoweredThroughBasketsAdapter",
+            "phone",
+            "'baskets' (Member.baskets)",
+            "each member would be served once per basket",
+        ),
+    ],
+)
+def test_a_field_through_a_to_many_relation_is_reported(feed, adapter, key, relation, repeated):
+    message = only(adapter_messages(feed, adapter))
+    assert (message.id, type(message)) == ("convertedin_feed.E006", Error)
+    assert message.msg == (
+        f"The {feed!r} adapter {__name__}.{adapter} maps {key!r} through the to-many relation "
+        f"{relation}: {repeated}."
+    )
+    assert f"Read one value per {repeated.split()[1]}: an aggregate, Field(Max(" in message.hint
+    assert "Field(Subquery(" in message.hint
+    assert "Related(" in message.hint
+
+
+def test_the_hint_names_the_aggregate_and_the_related_to_use_instead():
+    message = only(adapter_messages("customers", "PhoneThroughBasketsAdapter"))
+    assert message.hint == (
+        'Read one value per member: an aggregate, Field(Max("baskets__phone")); or one '
+        'basket\'s value, Field(Subquery(Basket.objects.filter(member=OuterRef("pk"))'
+        '.order_by(...).values("phone")[:1])); or the list of them, '
+        'Related("baskets", BasketAdapter).'
+    )
+
+
+def test_a_line_item_field_through_a_to_many_relation_is_reported():
+    message = only(adapter_messages("orders", "TaggedLinesBasketAdapter"))
+    assert message.id == "convertedin_feed.E006"
+    assert message.msg == (
+        "The 'orders' adapter TaggedLineAdapter (a Related of TaggedLinesBasketAdapter) maps "
+        "'product_id' through the to-many relation 'basket__member__tags' (Member.tags): "
+        "each basket line would be served once per tag."
+    )
+    assert 'Field(Max("basket__member__tags__name"))' in message.hint
+
+
+@pytest.mark.parametrize("adapter", ["OneValuePerMemberAdapter", "ForwardPathsBasketAdapter"])
+def test_aggregates_subqueries_and_to_one_paths_pass_clean(adapter):
+    feed = "orders" if "Basket" in adapter else "customers"
+    assert adapter_messages(feed, adapter) == []
+
+
+@pytest.mark.parametrize(
+    ("adapter", "key", "chains"),
+    [
+        ("SpentOnTaggedAdapter", "total_spent", "'baskets' and 'tags'"),
+        ("QuantityAndCountAdapter", "orders_count", "'baskets' and 'baskets__lines'"),
+    ],
+)
+def test_an_aggregate_over_two_to_many_relations_is_reported(adapter, key, chains):
+    message = only(adapter_messages("customers", adapter))
+    assert (message.id, type(message)) == ("convertedin_feed.E007", Error)
+    assert message.msg.startswith(
+        f"The 'customers' adapter {__name__}.{adapter} aggregates {key!r} through different "
+        f"to-many relations, {chains}:"
+    )
+    assert "multiplied" in message.msg
+    assert "one Field per relation" in message.hint
+    assert "Subquery(" in message.hint
+
+
+def test_a_string_meant_as_text_is_reported_per_key_without_internal_names():
+    message = only(adapter_messages("orders", "LiteralAsFieldNameAdapter"))
+    assert message.id == "convertedin_feed.E004"
+    reason, choices = message.msg.split(" Choices are: ")
+    assert reason == (
+        f"The 'orders' adapter {__name__}.LiteralAsFieldNameAdapter cannot read 'contact_email' "
+        "= Field(expression=NullIf(F(email), F())): Cannot resolve keyword '' into field."
+    )
+    assert {"email", "total", "lines"} <= set(choices.split(", "))  # the model's own fields
+    assert "_convertedin_" not in message.msg + message.hint
+    assert 'Value("")' in message.hint
+
+
+def test_each_key_that_cannot_be_read_is_reported_on_its_own():
+    messages = adapter_messages("orders", "TwoBadKeysAdapter")
+    assert [m.id for m in messages] == ["convertedin_feed.E004"] * 2
+    total_tax, contact_email = (m.msg for m in messages)  # in the order of the documented keys
+    assert "cannot read 'total_tax' = Field(expression=Sum(F(lines__tax))): " in total_tax
+    assert "Unsupported lookup 'tax'" in total_tax
+    assert "cannot read 'contact_email' = Field('mail'): Cannot resolve keyword 'mail'" in (
+        contact_email
+    )
+    for message in messages:
+        assert "_convertedin_" not in message.msg + message.hint
+        assert "Value(" not in message.hint  # only for the '' keyword
+        assert "Basket's fields" in message.hint
+
+
+def test_a_line_item_key_that_cannot_be_read_names_the_line_adapter():
+    message = only(adapter_messages("orders", "BadLinesBasketAdapter"))
+    assert message.id == "convertedin_feed.E004"
+    assert message.msg == (
+        "The 'orders' adapter BadLineAdapter (a Related of BadLinesBasketAdapter) cannot read "
+        "'price' = Field('unit_cost'): Cannot resolve keyword 'unit_cost' into field. "
+        "Choices are: basket, basket_id, id, quantity, sku, unit_price"
+    )
+    assert "BasketLine's fields" in message.hint

@@ -67,3 +67,10 @@ class Guest(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     joined = models.DateTimeField()
+
+
+class Tag(models.Model):
+    """A many-to-many to members: a path through it repeats a member once per tag."""
+
+    name = models.CharField(max_length=50)
+    members = models.ManyToManyField(Member, related_name="tags")
