@@ -28,6 +28,7 @@ from django.utils.module_loading import import_string
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
 from convertedin_feed.record_errors import CheckedList, Problem, record_problem
+from convertedin_feed.relations import to_many_chains
 
 #: The documented keys of a record, in output order; a nested mapping marks a
 #: key whose value is a list of sub-records (an order's ``line_items``).
@@ -431,6 +432,9 @@ class Plan:
     paths: dict[str, str] = field(default_factory=dict)  # key -> values() path
     annotations: dict[str, Any] = field(default_factory=dict)  # alias -> expression
     aggregates: dict[str, Any] = field(default_factory=dict)  # alias -> aggregate
+    #: The aggregates by the to-many relations they read, one query each: a
+    #: sum over lines beside a sum over discounts would multiply each other in one.
+    aggregate_sets: list[dict[str, Any]] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
     maps: dict[str, Field] = field(default_factory=dict)  # keys with value_map/default
     related: list[RelatedPlan] = field(default_factory=list)
@@ -467,6 +471,7 @@ class Plan:
                     )
                 plan.annotations[_ACCOUNT] = F(plan.guests.account_path())
                 plan.annotations[GUEST_KEY] = plan.guests.guest_key()
+        plan.aggregate_sets = _aggregate_sets(model, plan.aggregates)
         fallback = adapter.option("product_fallback")
         if fallback is not None:
             plan.annotations[_PRODUCT_FALLBACK] = (
@@ -546,12 +551,13 @@ class Plan:
                 f"{self.adapter.__qualname__}: a page holds a record twice; its queryset "
                 "repeats rows (a join or a union). A record is served once or not at all."
             )
-        if self.aggregates:
+        if self.aggregate_sets:
             group = [row[self.group] for row in rows]
+        for aggregates in self.aggregate_sets:
             aggregated = {
-                row.pop(self.group): row for row in adapter.aggregate_rows(group, self.aggregates)
+                row.pop(self.group): row for row in adapter.aggregate_rows(group, aggregates)
             }
-            missing = dict.fromkeys(self.aggregates)  # a row deleted since the page was read
+            missing = dict.fromkeys(aggregates)  # a row deleted since the page was read
             for row in rows:
                 row.update(aggregated.get(row[self.group], missing))
         for related in self.related:
@@ -669,6 +675,19 @@ def _missing_product(related: RelatedPlan, row: Row, record: Row, policy: str) -
         extra={"record_kind": "line item", "record_id": line, "order_id": order},
     )
     return record
+
+
+def _aggregate_sets(model: type[Model], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
+    """Aggregates grouped by the to-many relations they read; those that read none join the first."""
+    sets: dict[frozenset[str], dict[str, Any]] = {}
+    for alias, expression in aggregates.items():
+        sets.setdefault(to_many_chains(model, expression), {})[alias] = expression
+    plain = sets.pop(frozenset(), {})
+    if not sets:
+        return [plain] if plain else []
+    grouped = list(sets.values())
+    grouped[0] = {**plain, **grouped[0]}
+    return grouped
 
 
 def to_many_joins(queryset: QuerySet[Any]) -> list[str]:

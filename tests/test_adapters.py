@@ -4,9 +4,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Concat, Upper
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from convertedin_feed.adapters import (
     CustomerAdapter,
@@ -20,6 +21,7 @@ from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
 from convertedin_feed.serializers import CustomerSerializer
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 from tests.testapp.convertedin import BasketAdapter, MemberAdapter
+from tests.testapp.models import Basket
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +244,58 @@ def test_the_plan_is_compiled_once_per_adapter_class():
     keys = CustomerSerializer.documented_keys()
     assert MemberAdapter.plan(keys) is MemberAdapter.plan(dict(keys))
     assert MemberAdapter.plan(keys) is not FeatureMemberAdapter.plan(keys)
+
+
+class PaidMembersByJoin(MemberAdapter):
+    """Filters across a to-many relation: the join repeats a member once per paid basket."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(baskets__status="paid")
+
+
+class PaidMembersByExtraTable(MemberAdapter):
+    """The same repetition, through a table ``extra()`` adds: no join the ORM can see."""
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .extra(
+                tables=["testapp_basket"], where=["testapp_basket.member_id = testapp_member.id"]
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("adapter", "said"),
+    [
+        (PaidMembersByJoin, "joins the to-many relation baskets"),
+        (PaidMembersByExtraTable, "a page holds a record twice"),
+    ],
+)
+def test_a_page_never_holds_a_record_twice(caplog, token, adapter, said):
+    member = MemberFactory()
+    BasketFactory.create_batch(2, member=member)
+    path = f"{__name__}.{adapter.__name__}"
+    with override_settings(CONVERTEDIN_FEED={"TOKENS": [token], "ADAPTERS": {"customers": path}}):
+        response = APIClient(raise_request_exception=False).post(
+            "/convertedin/customers", {"token": token}, format="multipart"
+        )
+    assert response.status_code == 500
+    assert response.json() == {"message": "The feed could not be served."}
+    [failure] = [r for r in caplog.records if r.exc_info]
+    assert said in str(failure.exc_info[1])
+    assert adapter.__qualname__ in str(failure.exc_info[1])
+
+
+class PaidMembersByExists(MemberAdapter):
+    def get_queryset(self):
+        paid = Basket.objects.filter(member=OuterRef("pk"), status="paid")
+        return super().get_queryset().filter(Exists(paid))
+
+
+def test_filtering_across_a_to_many_relation_with_exists_serves_each_record_once(pull):
+    member = MemberFactory()
+    BasketFactory.create_batch(2, member=member)
+    MemberFactory()
+    assert [r["id"] for r in customers_with(PaidMembersByExists, pull)] == [member.pk]

@@ -84,6 +84,27 @@ def test_skip_leaves_the_record_out_of_its_page_and_logs_it(pull, caplog):
     assert [p.record_id for p in problems(caplog)] == [bad.pk]
 
 
+class CountryCrashAdapter(BasketAdapter):
+    def dehydrate_country_code(self, row):
+        if row["country_code"] == "crash":
+            raise ValueError("no such country")
+        return row["country_code"]
+
+
+@pytest.mark.parametrize("stage", ["rendering", "mapping"])
+def test_under_skip_the_envelope_describes_the_page_as_served(pull, stage):
+    """``to`` counts the records served, whichever stage found the problem."""
+    BasketFactory.create_batch(3)
+    BasketFactory(country="Atlantis" if stage == "rendering" else "crash")
+    BasketFactory.create_batch(2)
+    with feed_with("skip", orders=f"{__name__}.CountryCrashAdapter"):
+        first = pull("orders", per_page=3).json()
+        second = pull("orders", page=2, per_page=3).json()
+    assert (first["from"], first["to"], len(first["data"])) == (1, 3, 3)
+    assert (second["from"], second["to"], len(second["data"])) == (4, 5, 2)
+    assert second["total"] == 6
+
+
 def test_fail_fails_the_page_with_a_json_500_naming_no_data(token, caplog):
     make_orders()
     api = APIClient(raise_request_exception=False)
