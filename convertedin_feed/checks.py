@@ -11,7 +11,16 @@ from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db.models import ManyToOneRel, Model
 from django.db.models.constants import LOOKUP_SEP
 
-from convertedin_feed.adapters import FeedAdapter, Field, Plan, load_adapter_class
+from convertedin_feed.adapters import (
+    MISSING_PRODUCT_POLICIES,
+    CustomerAdapter,
+    FeedAdapter,
+    Field,
+    GuestAdapter,
+    Plan,
+    guest_adapter_class,
+    load_adapter_class,
+)
 from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
@@ -79,6 +88,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             checks.Error(
                 f"{SETTING_NAME}['RECORD_ERRORS'] must be one of {', '.join(map(repr, POLICIES))}, "
                 f"not {feed_settings.RECORD_ERRORS!r}.",
+                id="convertedin_feed.E001",
+            )
+        )
+    if feed_settings.MISSING_PRODUCTS not in MISSING_PRODUCT_POLICIES:
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['MISSING_PRODUCTS'] must be one of "
+                f"{', '.join(map(repr, MISSING_PRODUCT_POLICIES))}, "
+                f"not {feed_settings.MISSING_PRODUCTS!r}.",
                 id="convertedin_feed.E001",
             )
         )
@@ -212,7 +230,72 @@ def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
             continue
         messages.extend(_check_mapping(feed, adapter_class, serializer_class))
+    messages.extend(_check_guests(adapters))
     return messages
+
+
+def _check_guests(adapters: dict[str, Any]) -> list[checks.CheckMessage]:
+    """E008: guests named by one feed's adapter and not the other's, or a guest adapter that
+    cannot work; W005: a product fallback asked for that no line adapter names."""
+    named: dict[str, Any] = {}
+    messages: list[checks.CheckMessage] = []
+    for feed in ("customers", "orders"):
+        try:
+            adapter_class = load_adapter_class(adapters[feed], feed) if adapters.get(feed) else None
+        except ImproperlyConfigured:
+            continue  # E003 says why
+        try:
+            guests = guest_adapter_class(adapter_class) if adapter_class else None
+            if guests is not None:
+                guests.guest_key(), guests.account_path()
+        except ImproperlyConfigured as exc:
+            hint = "Name a GuestAdapter subclass with Meta.model (the orders), Meta.account, Meta.email."
+            messages.append(_e008(str(exc), hint))
+            continue
+        named[feed] = guests
+    if len(named) == 2 and named["customers"] is not named["orders"]:
+        customers, orders = (
+            f"{g.__module__}.{g.__qualname__}" if g else "none" for g in named.values()
+        )
+        messages.append(
+            _e008(
+                f"The customers adapter's Meta.guests ({customers}) and the orders adapter's "
+                f"({orders}) differ: guest orders would link to customers the customers feed "
+                "does not serve, or guests would be served whom no order links to.",
+                "Name the same GuestAdapter in the Meta of both adapters.",
+            )
+        )
+    fallback_wanted = feed_settings.MISSING_PRODUCTS == "fallback"
+    orders = adapters.get("orders")
+    if fallback_wanted and orders:
+        try:
+            plan = load_adapter_class(orders, "orders").plan(served_record_keys().get("orders", {}))
+        except (ImproperlyConfigured, FieldError, LookupError):
+            return messages  # E003/E004 say why
+        for related in plan.related:
+            if related.adapter.option("product_fallback") is None:
+                messages.append(
+                    checks.Warning(
+                        f'{SETTING_NAME}["MISSING_PRODUCTS"] is "fallback", but the line item '
+                        f"adapter {related.adapter.__qualname__} names no Meta.product_fallback: "
+                        "lines whose product was deleted are left out.",
+                        hint='Set Meta.product_fallback to a path such as "sku", or '
+                        'MISSING_PRODUCTS to "drop".',
+                        obj=related.adapter,
+                        id="convertedin_feed.W005",
+                    )
+                )
+    return messages
+
+
+def served_record_keys() -> dict[str, Any]:
+    return {
+        feed: served.serializer_class.documented_keys() for feed, served in served_feeds().items()
+    }
+
+
+def _e008(message: str, hint: str) -> checks.CheckMessage:
+    return checks.Error(message, hint=hint, id="convertedin_feed.E008")
 
 
 def _check_mapping(
@@ -233,13 +316,28 @@ def _check_mapping(
             )
         ]
     plans = [plan, *(related.plan for related in plan.related)]
+    try:
+        guests = guest_adapter_class(adapter_class)
+        if guests is not None and issubclass(adapter_class, CustomerAdapter):
+            guests.base_queryset()  # Meta.account and Meta.email resolve
+            plans.append(guests.plan(keys))
+    except (ImproperlyConfigured, FieldError) as exc:
+        return [
+            checks.Error(
+                f"The {feed!r} adapter {name} cannot read its guests: {exc}",
+                hint="Meta.account and Meta.email are paths (or, for email, an expression) "
+                "of the order model.",
+                obj=adapter_class,
+                id="convertedin_feed.E004",
+            )
+        ]
     unreadable: list[checks.CheckMessage] = []
     relations: list[checks.CheckMessage] = []
     for checked in plans:
         label = _label(checked.adapter, adapter_class)
         model = checked.adapter.get_model()
         for key, source, shown in _sources(checked):
-            error = _unreadable(model, source)
+            error = _unreadable(checked.adapter, source)
             if error is not None:
                 unreadable.append(_e004(feed, label, model, key, shown, error, checked.adapter))
             else:
@@ -262,15 +360,18 @@ def _check_mapping(
     required = serializer_class.required_keys()
     messages.extend(
         checks.Warning(
-            f"The {feed!r} adapter {name} gives no value for the required key {key!r}; it will be null.",
+            f"The {feed!r} adapter {_label(checked.adapter, adapter_class)} gives no value for "
+            f"the required key {key!r}; it will be null.",
             hint=f"Declare {key} = Field(...) on the adapter; the model has no field named {key!r}.",
-            obj=adapter_class,
+            obj=checked.adapter,
             id="convertedin_feed.W003",
         )
-        for key in sorted(required & set(plan.constants))
-        if plan.constants[key] is None
-        and key not in plan.methods
-        and key not in adapter_class.declared
+        for checked in plans
+        if checked is plan or issubclass(checked.adapter, GuestAdapter)
+        for key in sorted(required & set(checked.constants))
+        if checked.constants[key] is None
+        and key not in checked.methods
+        and key not in checked.adapter.declared
     )
     return messages
 
@@ -289,13 +390,13 @@ def _sources(plan: Plan) -> list[tuple[str, Any, Field]]:
     return sources
 
 
-def _unreadable(model: type[Model], source: Any) -> Exception | None:
-    """Why ``source`` does not resolve on ``model`` alone, if it does not.
+def _unreadable(adapter: type[FeedAdapter], source: Any) -> Exception | None:
+    """Why ``source`` does not resolve on the adapter's model alone, if it does not.
 
     Resolved against a fresh queryset, one source at a time: an error then names
     only the model's own fields, never another key's annotation. No query runs.
     """
-    queryset = model._default_manager.all()
+    queryset = adapter.base_queryset()
     try:
         if isinstance(source, str):
             queryset.values(source)
@@ -416,4 +517,6 @@ def _last_hop(model: type[Model], chain: str) -> tuple[type[Model], Any]:
 def _label(adapter: type[FeedAdapter], root: type[FeedAdapter]) -> str:
     if adapter is root:
         return f"{adapter.__module__}.{adapter.__qualname__}"
+    if issubclass(adapter, GuestAdapter):
+        return f"{adapter.__qualname__} (the guests of {root.__qualname__})"
     return f"{adapter.__qualname__} (a Related of {root.__qualname__})"
