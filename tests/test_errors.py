@@ -1,7 +1,8 @@
 """Every refusal is a small JSON object the crawler can log, with the status that says why.
 
-422 for a page, per_page or par_page that is not a whole number >= 1 (naming the field in
-``errors``); 400 for a body that is not a JSON object; 415 for a body in another format;
+422 for a page, per_page or par_page that is not a whole number >= 1 in ASCII digits (naming
+the field in ``errors``); 400 for a body that is not a JSON object, or holds a string that is
+no Unicode text (a lone surrogate); 415 for a body in another format;
 405, with ``Allow: POST``, for any method but POST; 401 for a bad token. The body is
 ``{"message": ..., "errors"?: {...}}``: never ``data``, never HTML, never cached.
 """
@@ -18,12 +19,38 @@ from tests.factories import BasketFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
 
+TOKEN = settings.TEST_TOKEN
 FEEDS = ["customers", "orders"]
 FORMS = ["multipart", "urlencoded", "json"]
 PAGING_FIELDS = ["page", "per_page", "par_page"]
 
 #: Not a whole number >= 1, however the value is sent.
 BAD_TEXT_VALUES = ["abc", "0", "-3", "1.5", "1e3", "1" + "0" * 39, "2 pages", "½"]
+#: Text Python's int() reads as a number, and PHP's FILTER_VALIDATE_INT does not: ASCII
+#: digits only, no leading zeros, and only ASCII spaces, tabs and line breaks around them.
+NOT_PHP_INTEGERS = {
+    "underscore": "1_0",  # int() reads 10
+    "arabic-indic": "\u0663",  # ٣, int() reads 3
+    "extended-arabic-indic": "\u06f7",  # seven
+    "devanagari": "\u0967",  # १
+    "superscript": "\u00b2",  # ², int() refuses it, str.isdigit() accepts it
+    "full-width": "\uff11\uff12",  # int() reads 12
+    "mathematical-bold": "\U0001d7d0",  # int() reads 2
+    "ascii-and-arabic": "1\u0663",
+    "leading-zeros": "007",
+    "signed-leading-zero": "+01",
+    "decimal-point-zero": "1.0",  # DRF's IntegerField reads 1
+    "trailing-point": "1.",
+    "no-break-space": "\u00a01",  # int() strips it
+    "em-space": "1\u2003",
+    "form-feed": "\x0c1",  # int() strips it; PHP trims only space, \t, \n, \r, \v
+    "nul": "1\x00",
+    "two-signs": "+-1",
+    "sign-alone": "+",
+    "spaces-only": "   ",
+    "inner-space": "1 0",
+    "hex": "0x10",
+}
 #: Not a whole number >= 1, as JSON values of other types.
 BAD_JSON_VALUES = [True, False, None, [1], {"n": 1}, 0, -3, 1.5, 10**40]
 
@@ -74,6 +101,15 @@ def test_a_paging_value_that_is_not_a_whole_number_from_1_is_a_422(
     assert_field_errors(post(api, feed, form, token=token, **{field: value}), field)
 
 
+@pytest.mark.parametrize("value", NOT_PHP_INTEGERS.values(), ids=NOT_PHP_INTEGERS.keys())
+@pytest.mark.parametrize("field", PAGING_FIELDS)
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("feed", FEEDS)
+def test_a_paging_value_int_reads_but_php_does_not_is_a_422(api, token, feed, form, field, value):
+    MemberFactory()
+    assert_field_errors(post(api, feed, form, token=token, **{field: value}), field)
+
+
 @pytest.mark.parametrize("value", BAD_JSON_VALUES, ids=repr)
 @pytest.mark.parametrize("field", PAGING_FIELDS)
 @pytest.mark.parametrize("feed", FEEDS)
@@ -82,6 +118,15 @@ def test_a_json_paging_value_that_is_not_a_whole_number_from_1_is_a_422(
 ):
     BasketFactory()
     assert_field_errors(post(api, feed, "json", token=token, **{field: value}), field)
+
+
+@pytest.mark.parametrize("number", ["1.5", "2.000001", "1e-5", "1e400", "-1e400", "3e40", "-0.0"])
+@pytest.mark.parametrize("field", PAGING_FIELDS)
+def test_a_json_number_that_is_not_whole_or_not_in_range_is_a_422(api, token, field, number):
+    """However JSON writes it: 1e400 is too big for a double, and json reads it as infinity."""
+    raw = f'{{"token": "{token}", "{field}": {number}}}'
+    response = api.post("/convertedin/orders", raw, content_type="application/json")
+    assert_field_errors(response, field)
 
 
 @pytest.mark.parametrize("field", PAGING_FIELDS)
@@ -137,6 +182,128 @@ def test_json_that_is_not_utf8_is_a_400(api, token, feed):
     raw = b'{"token": "%s", "page": "\xff\xfe"}' % token.encode()
     response = api.post(f"/convertedin/{feed}", raw, content_type="application/json")
     error_body(response, 400)
+
+
+LONE_SURROGATE_JSON = "The request body is not valid JSON text: a string holds a lone UTF-16 surrogate, which is no Unicode character."
+LONE_SURROGATE_FORM = "The form data could not be read: a field decodes to a lone UTF-16 surrogate, which is no Unicode character."
+
+#: A lone surrogate in every place a JSON body can hold a string. json.dumps writes each as
+#: an escape (``"\\ud800"``) and json.loads reads it back into a str that cannot be encoded
+#: as UTF-8: the token's comparison used to fail on it, a 500.
+LONE_SURROGATES = {
+    "token": {"token": "\ud800"},
+    "token-tail": {"token": TOKEN + "\udfff"},
+    "page": {"token": TOKEN, "page": "\ud800"},
+    "per_page": {"token": TOKEN, "per_page": "1\udbff"},
+    "par_page": {"token": TOKEN, "par_page": "\udc00"},
+    "collection_id": {"token": TOKEN, "collection_id": "\ud800"},
+    "unknown-key-value": {"token": TOKEN, "note": "a\ud800b"},
+    "unknown-key-name": {"token": TOKEN, "n\ud800te": 1},
+    "nested": {"token": TOKEN, "note": [{"deep": ["\ude00"]}]},
+    "reversed-pair": {"token": TOKEN, "note": "\ude00\ud83d"},
+    "before-the-token": {"page": "\ud800", "token": TOKEN},
+}
+
+
+@pytest.mark.parametrize("fields", LONE_SURROGATES.values(), ids=LONE_SURROGATES.keys())
+@pytest.mark.parametrize("feed", [*FEEDS, "products"])
+def test_a_json_string_holding_a_lone_surrogate_is_a_400(api, feed, fields):
+    raw = json.dumps(fields)
+    assert "\\ud" in raw  # written as an escape, as any JSON encoder writes it
+    response = api.post(f"/convertedin/{feed}", raw, content_type="application/json")
+    assert error_body(response, 400) == {"message": LONE_SURROGATE_JSON}
+
+
+@pytest.mark.parametrize("charset", ["utf-7", "unicode_escape"])
+def test_a_json_charset_that_decodes_to_a_lone_surrogate_is_a_400(api, charset):
+    raw = '{"token": "\ud800"}'.encode(charset)  # b"+2AA-" in UTF-7, an escape in the other
+    response = api.post(
+        "/convertedin/orders", raw, content_type=f"application/json; charset={charset}"
+    )
+    assert error_body(response, 400) == {"message": LONE_SURROGATE_JSON}
+
+
+@pytest.mark.parametrize(("field", "status"), [("token", 401), ("page", 422), ("note", 200)])
+def test_a_surrogate_pair_escape_is_one_character_not_a_lone_surrogate(api, field, status):
+    fields = {"token": TOKEN, field: "\U0001f600"}  # 😀, which json.dumps writes as a pair
+    raw = json.dumps(fields)
+    assert "\\ud83d\\ude00" in raw
+    response = api.post("/convertedin/customers", raw, content_type="application/json")
+    assert response.status_code == status, response.content
+    assert b"surrogate" not in response.content
+
+
+def form_body(form, fields):
+    """A raw form body from ``(name, value)`` byte pairs, exactly as given: no quoting, no encoding."""
+    if form == "urlencoded":
+        raw = b"&".join(name + b"=" + value for name, value in fields)
+        return raw, "application/x-www-form-urlencoded"
+    parts = [
+        b'--B\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\n' + value + b"\r\n"
+        for name, value in fields
+    ]
+    return b"".join(parts) + b"--B--\r\n", "multipart/form-data; boundary=B"
+
+
+@pytest.mark.parametrize(
+    ("charset", "surrogate"),
+    [("utf-7", b"+2AA-"), ("unicode_escape", b"\\ud800"), ("raw_unicode_escape", b"\\ud800")],
+)
+@pytest.mark.parametrize("where", ["token", "page", "name"])
+@pytest.mark.parametrize("form", ["urlencoded", "multipart"])
+def test_form_data_whose_charset_decodes_to_a_lone_surrogate_is_a_400(
+    api, token, form, where, charset, surrogate
+):
+    fields = {b"token": token.encode(), b"page": b"1"}
+    if where == "name":
+        fields[b"n" + surrogate] = b"1"
+    else:
+        fields[where.encode()] = surrogate
+    raw, content_type = form_body(form, fields.items())
+    response = api.generic(
+        "POST", "/convertedin/customers", raw, content_type=f"{content_type}; charset={charset}"
+    )
+    assert error_body(response, 400) == {"message": LONE_SURROGATE_FORM}
+
+
+@pytest.mark.parametrize("charset", ["utf-7", "unicode_escape"])
+def test_a_file_whose_field_name_decodes_to_a_lone_surrogate_is_a_400(api, token, charset):
+    name = "upload\ud800".encode(charset)
+    raw = (
+        b'--B\r\nContent-Disposition: form-data; name="token"\r\n\r\n' + token.encode() + b"\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="' + name + b'"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
+    )
+    content_type = f"multipart/form-data; boundary=B; charset={charset}"
+    response = api.generic("POST", "/convertedin/products", raw, content_type=content_type)
+    assert error_body(response, 400) == {"message": LONE_SURROGATE_FORM}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [
+        (b"token", b"\xff", 401),
+        (b"token", b"\xed\xa0\x80", 401),  # a surrogate's UTF-8 encoding, which UTF-8 forbids
+        (b"page", b"\xff", 422),
+        (b"page", b"\xed\xa0\x80", 422),
+        (b"page", b"\xc0\xb1", 422),  # an overlong "1"
+        (b"page", b"\xd9\xa3", 422),  # ٣, well-formed UTF-8
+        (b"note", b"\xed\xa0\x80", 200),
+    ],
+)
+@pytest.mark.parametrize("form", ["urlencoded", "percent-encoded", "multipart"])
+def test_form_data_that_is_not_utf8_is_a_4xx(api, token, form, field, value, status):
+    """Bytes that are not UTF-8 become U+FFFD, as Django decodes form data: never a surrogate."""
+    if form == "percent-encoded":
+        form, value = "urlencoded", "".join(f"%{byte:02X}" for byte in value).encode()
+    fields = [(b"token", token.encode()), (field, value)]
+    raw, content_type = form_body(form, fields[1:] if field == b"token" else fields)
+    response = api.generic("POST", "/convertedin/orders", raw, content_type=content_type)
+    assert response.status_code == status, response.content
+    if status == 422:
+        assert_field_errors(response, field.decode())
+    elif status == 401:
+        assert error_body(response, 401) == {"message": "Invalid token."}
 
 
 @pytest.mark.parametrize(

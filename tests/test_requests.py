@@ -74,6 +74,37 @@ def test_a_json_body_may_send_the_numbers_as_strings(api, token, feed):
     assert (body["current_page"], body["per_page"]) == (2, 2)
 
 
+#: How PHP's FILTER_VALIDATE_INT, and so Laravel's ``integer`` rule, writes 2: ASCII digits,
+#: an optional sign, and ASCII spaces, tabs and line breaks around them.
+WRITINGS_OF_2 = ["2", "+2", " 2", "2 ", "\t+2\r\n", "\v2\n"]
+
+
+@pytest.mark.parametrize("value", WRITINGS_OF_2, ids=repr)
+@pytest.mark.parametrize("field", ["page", "per_page", "par_page"])
+@pytest.mark.parametrize("form", FORMS)
+def test_a_whole_number_is_read_as_php_reads_it(api, token, form, field, value):
+    ids = make_rows("customers", 5)
+    fields = {"page": value, "per_page": "2"} if field == "page" else {field: value}
+    body = envelope(post(api, "customers", form, token=token, **fields))
+    if field == "page":
+        assert body["current_page"] == 2
+        assert [record["id"] for record in body["data"]] == ids[2:4]
+    else:
+        assert body["per_page"] == 2
+        assert [record["id"] for record in body["data"]] == ids[:2]
+
+
+@pytest.mark.parametrize("number", ["2", "2.0", "2e0", "0.2e1", "2E+0"])
+@pytest.mark.parametrize("feed", FEEDS)
+def test_a_json_number_whose_value_is_whole_is_read_whatever_its_notation(api, token, feed, number):
+    """JSON has one kind of number (and JSON Schema's ``integer`` takes 2.0), so 2.0 is 2."""
+    ids = make_rows(feed, 5)
+    raw = f'{{"token": "{token}", "page": {number}, "per_page": 2}}'
+    body = envelope(api.post(f"/convertedin/{feed}", raw, content_type="application/json"))
+    assert body["current_page"] == 2
+    assert [record["id"] for record in body["data"]] == ids[2:4]
+
+
 @pytest.mark.parametrize("form", FORMS)
 @pytest.mark.parametrize("feed", FEEDS)
 def test_a_page_past_the_last_is_empty(api, token, feed, form):
