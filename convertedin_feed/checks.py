@@ -13,6 +13,7 @@ from convertedin_feed.adapters import FeedAdapter, load_adapter_class
 from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
+from convertedin_feed.money import MAX_MONEY_PLACES, valid_money_places
 from convertedin_feed.record_errors import POLICIES
 from convertedin_feed.serializers import RecordSerializer
 from convertedin_feed.throttling import FeedRateThrottle
@@ -76,6 +77,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             checks.Error(
                 f"{SETTING_NAME}['RECORD_ERRORS'] must be one of {', '.join(map(repr, POLICIES))}, "
                 f"not {feed_settings.RECORD_ERRORS!r}.",
+                id="convertedin_feed.E001",
+            )
+        )
+    if not valid_money_places(feed_settings.MONEY_PLACES):
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['MONEY_PLACES'] must be 'currency', None or a whole number "
+                f"from 0 to {MAX_MONEY_PLACES}, not {feed_settings.MONEY_PLACES!r}.",
+                hint="'currency' rounds computed amounts to their currency's minor units.",
                 id="convertedin_feed.E001",
             )
         )

@@ -49,6 +49,12 @@ DEFAULTS: dict[str, Any] = {
     # is no ISO code, a dehydrate_ method that raises): "null" serves it with
     # null and logs it, "skip" leaves it out, "fail" fails the page.
     "RECORD_ERRORS": "null",
+    # Places a computed amount of money (an aggregate, an expression, a
+    # dehydrate_ method) is rounded to, half away from zero: "currency" gives
+    # the record's currency's ISO 4217 minor units (2 when unknown), a whole
+    # number from 0 to 8 those places, None no rounding. Stored amounts are
+    # never rounded.
+    "MONEY_PLACES": "currency",
     # Largest request body in bytes; a longer one is a 413 before it is read.
     "MAX_BODY_SIZE": 64 * 1024,
 }
