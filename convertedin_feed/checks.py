@@ -24,6 +24,7 @@ from convertedin_feed.adapters import (
 from convertedin_feed.auth import parse_networks
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.feeds import served_feeds
+from convertedin_feed.money import MAX_MONEY_PLACES, valid_money_places
 from convertedin_feed.record_errors import POLICIES
 from convertedin_feed.relations import referenced_paths, to_many_chain, to_many_chains
 from convertedin_feed.serializers import RecordSerializer
@@ -97,6 +98,15 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 f"{SETTING_NAME}['MISSING_PRODUCTS'] must be one of "
                 f"{', '.join(map(repr, MISSING_PRODUCT_POLICIES))}, "
                 f"not {feed_settings.MISSING_PRODUCTS!r}.",
+                id="convertedin_feed.E001",
+            )
+        )
+    if not valid_money_places(feed_settings.MONEY_PLACES):
+        messages.append(
+            checks.Error(
+                f"{SETTING_NAME}['MONEY_PLACES'] must be 'currency', None or a whole number "
+                f"from 0 to {MAX_MONEY_PLACES}, not {feed_settings.MONEY_PLACES!r}.",
+                hint="'currency' rounds computed amounts to their currency's minor units.",
                 id="convertedin_feed.E001",
             )
         )

@@ -53,6 +53,12 @@ DEFAULTS: dict[str, Any] = {
     # order keeps its other lines), "fallback" serves the line adapter's
     # Meta.product_fallback (such as its SKU) as product_id. Logged either way.
     "MISSING_PRODUCTS": "drop",
+    # Places a computed amount of money (an aggregate, an expression, a
+    # dehydrate_ method) is rounded to, half away from zero: "currency" gives
+    # the record's currency's ISO 4217 minor units (2 when unknown), a whole
+    # number from 0 to 8 those places, None no rounding. Stored amounts are
+    # never rounded.
+    "MONEY_PLACES": "currency",
     # Largest request body in bytes; a longer one is a 413 before it is read.
     "MAX_BODY_SIZE": 64 * 1024,
 }

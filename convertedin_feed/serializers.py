@@ -8,25 +8,23 @@ the documented ones pass through as they are.
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-import pycountry
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from rest_framework import serializers
 
+from convertedin_feed.codes import country_code, currency_code
 from convertedin_feed.conf import SETTING_NAME, feed_settings
+from convertedin_feed.money import shortest
 from convertedin_feed.record_errors import CheckedList, first_cause, record_problem
-
-logger = logging.getLogger("convertedin_feed")
 
 #: Past this, page arithmetic leaves the range every database's LIMIT/OFFSET takes.
 MAX_PAGE_NUMBER = 2**31 - 1
@@ -98,15 +96,27 @@ class _Never:
 
 
 class KeyField(serializers.Field):
-    """A documented key: rendered from a row value; ``None`` renders as ``null_value``."""
+    """A documented key: rendered from a row value; ``None`` renders as ``null_value``.
+
+    ``documented_values`` are the values the documents list for the key; others
+    are served all the same, and ``convertedin_feed_preview --crawl`` reports them.
+    """
 
     #: Values of exactly this type are already what the key renders, so a page
     #: of them skips a call per value.
     ready_type: type = _Never
 
-    def __init__(self, *, optional: bool = False, null_value: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        optional: bool = False,
+        null_value: Any = None,
+        documented_values: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.optional = optional
         self.null_value = null_value
+        self.documented_values = None if documented_values is None else tuple(documented_values)
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 
@@ -145,36 +155,45 @@ class TextField(KeyField):
 
 
 class MoneyField(KeyField):
-    """Money as a JSON number, never a string, and never rounded.
+    """Money as a JSON number, never a string, exactly the value given, in its shortest form.
 
-    Whole amounts are integers (``184``). Others become a float when they have
-    at most 15 digits: a double holds any such decimal closely enough that its
-    shortest form, which orjson writes, is the same number (``199.65``;
-    ``0.10`` is written ``0.1``), and orjson writes floats without a call back
-    into Python. Longer or tinier amounts stay :class:`~decimal.Decimal`, which
-    the renderer writes digit for digit (``0.00000001``).
+    See :func:`convertedin_feed.money.shortest`: whole amounts are integers
+    (``184``), amounts of at most 15 significant digits floats, which orjson
+    writes in their shortest form without a call back into Python (``199.65``;
+    ``0.10`` is ``0.1``), anything else a Decimal the renderer writes digit for
+    digit (``0.00000001``). Trailing zeros never count (``6020.19000000000`` is
+    ``6020.19``). A float is taken as its shortest repr. Nothing is rounded here:
+    computed amounts are rounded by :func:`convertedin_feed.money.round_money`.
     """
 
     ready_type = int
 
     def to_representation(self, value: Any) -> Any:
         if value.__class__ is not Decimal:
-            if isinstance(value, int) and not isinstance(value, bool):
+            if value.__class__ is float:
+                if 0.0001 <= value < 1e15 or -1e15 < value <= -0.0001:
+                    return int(value) if value.is_integer() else value
+                value = Decimal(repr(value))  # tiny, huge, NaN or infinite
+            elif isinstance(value, int) and not isinstance(value, bool):
                 return value
-            try:
-                value = Decimal(str(value))
-            except InvalidOperation:
-                return self.null_value
+            else:
+                try:
+                    value = Decimal(str(value))
+                except InvalidOperation:
+                    return self.null_value
         if not value.is_finite():
             return self.null_value
+        # The common case: a short text of at most 15 digits, whose trailing
+        # zeros the float drops.
         text = str(value)
-        if len(text) < 16:  # at most 15 digits
+        if len(text) < 16:
             number = float(text)
             if number.is_integer():
-                return int(number)
-            if not -0.0001 < number < 0.0001:  # orjson writes smaller ones with an exponent
+                if -1e15 < number < 1e15:  # exactly an int (an exponent may say more)
+                    return int(number)
+            elif not -0.0001 < number < 0.0001:  # orjson writes smaller ones with an exponent
                 return number
-        return int(value) if value == value.to_integral_value() else value
+        return shortest(value, text)
 
 
 class FlagField(KeyField):
@@ -235,14 +254,14 @@ class CurrencyField(KeyField):
     """An ISO 4217 code, upper case; a value that is no currency renders ``null``."""
 
     def to_representation(self, value: Any) -> Any:
-        return _currency_code(str(value))
+        return currency_code(str(value))
 
 
 class CountryField(KeyField):
     """An ISO 3166-1 alpha-2 code, upper case; names and alpha-3 codes are translated."""
 
     def to_representation(self, value: Any) -> Any:
-        return _country_code(str(value))
+        return country_code(str(value))
 
 
 class CustomerReferenceField(KeyField):
@@ -257,36 +276,6 @@ class CustomerReferenceField(KeyField):
 @lru_cache(maxsize=64)
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
-
-
-@lru_cache(maxsize=1024)
-def _currency_code(value: str) -> str | None:
-    text = value.strip()
-    if not text:
-        return None
-    currency = pycountry.currencies.get(alpha_3=text.upper())
-    if currency is None:
-        try:
-            currency = pycountry.currencies.lookup(text)
-        except LookupError:
-            logger.warning("Not an ISO 4217 currency, rendered as null: %r", value)
-            return None
-    return str(currency.alpha_3)
-
-
-@lru_cache(maxsize=1024)
-def _country_code(value: str) -> str | None:
-    text = value.strip()
-    if not text:
-        return None
-    country = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
-    if country is None:
-        try:
-            country = pycountry.countries.lookup(text)
-        except LookupError:
-            logger.warning("Not an ISO 3166 country, rendered as null: %r", value)
-            return None
-    return str(country.alpha_2)
 
 
 # ---------------------------------------------------------------------------
@@ -557,6 +546,10 @@ class CustomerSerializer(RecordSerializer):
     gender = GenderField(optional=True)
 
 
+#: The ``financial_status`` values the orders document lists.
+FINANCIAL_STATUSES = ("processing", "successful", "canceled", "refunded")
+
+
 class OrderSerializer(RecordSerializer):
     """An order, as ``orders.md`` documents it."""
 
@@ -568,7 +561,7 @@ class OrderSerializer(RecordSerializer):
     taxes_included = FlagField()
     currency = CurrencyField()
     country_code = CountryField()
-    financial_status = TextField(optional=True)
+    financial_status = TextField(optional=True, documented_values=FINANCIAL_STATUSES)
     total_discounts = MoneyField(null_value=0)
     phone = TextField()
     customer_locale = TextField(optional=True)

@@ -8,8 +8,11 @@ from decimal import Decimal
 import orjson
 import pytest
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from convertedin_feed import serializers
+from convertedin_feed import codes
 from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.serializers import (
     CountryField,
@@ -57,6 +60,44 @@ def test_money_is_a_json_number_with_the_stored_digits(value, json_text):
     assert rendered == b'{"price":' + json_text.encode() + b"}"
 
 
+@pytest.mark.parametrize(
+    ("value", "json_text"),
+    [
+        # SQLite's aggregates and Round(): 15 significant digits from a float.
+        (Decimal("6020.19000000000"), "6020.19"),
+        (Decimal("130.110000000000"), "130.11"),
+        (Decimal("0.10"), "0.1"),
+        (Decimal("100.00"), "100"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("-0.00"), "0"),
+        (Decimal("-0E-8"), "0"),
+        (Decimal("0.000010"), "0.00001"),
+        (Decimal("1.2340000000000000E-10"), "0.0000000001234"),
+        (Decimal("0.30000000000000004000"), "0.30000000000000004"),
+        (Decimal("12345678901234.5670000000"), "12345678901234.567"),
+        (Decimal("1234567890123456789.00"), "1234567890123456789"),
+        (Decimal("1.23456789E+20"), "123456789000000000000"),
+        (Decimal("-1E+25"), "-10000000000000000000000000"),
+        # Floats (a FloatField) as their shortest repr.
+        (0.1, "0.1"),
+        (989.940000000001, "989.940000000001"),
+        (0.30000000000000004, "0.30000000000000004"),
+        (1e-05, "0.00001"),
+        (-2.5e-07, "-0.00000025"),
+        (184.0, "184"),
+        (-0.0, "0"),
+        (1e20, "100000000000000000000"),
+        (1.2345678901234567e20, "123456789012345670000"),
+        (float("nan"), "null"),
+        (float("-inf"), "null"),
+        ("130.110000000000", "130.11"),
+    ],
+)
+def test_money_is_written_in_its_shortest_exact_form(value, json_text):
+    rendered = FeedJSONRenderer().render({"price": MoneyField().to_representation(value)})
+    assert rendered == b'{"price":' + json_text.encode() + b"}"
+
+
 def test_whole_money_is_an_integer_and_cents_keep_their_exact_digits():
     assert type(MoneyField().to_representation(Decimal("300.00"))) is int
     cents = MoneyField().to_representation(Decimal("598.94"))
@@ -73,6 +114,35 @@ def test_every_amount_of_up_to_15_digits_is_written_exactly(places):
         amount = Decimal(units).scaleb(-min(places, digits))
         written = FeedJSONRenderer().render(MoneyField().to_representation(amount))
         assert Decimal(written.decode()) == amount, amount
+
+
+def shortest_text(amount: Decimal) -> str:
+    """The decimal written out without exponent or trailing zeros: what the feed must send."""
+    text = format(amount, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+@st.composite
+def amounts(draw):
+    """Up to 12 integer digits and up to 8 places, either sign."""
+    places = draw(st.integers(min_value=0, max_value=8))
+    units = draw(
+        st.integers(min_value=-(10 ** (12 + places)) + 1, max_value=10 ** (12 + places) - 1)
+    )
+    return Decimal(units).scaleb(-places)
+
+
+@hypothesis_settings(max_examples=3000, derandomize=True, deadline=None)
+@given(amount=amounts(), padding=st.integers(min_value=0, max_value=8))
+def test_any_amount_is_written_exactly_and_in_its_shortest_form(amount, padding):
+    """Whatever trailing zeros the database padded it with, the amount itself, shortest."""
+    padded = amount.quantize(Decimal(1).scaleb(amount.as_tuple().exponent - padding))
+    assert padded == amount
+    written = FeedJSONRenderer().render(MoneyField().to_representation(padded)).decode()
+    assert Decimal(written) == amount
+    assert written == shortest_text(amount)  # no exponent, no trailing zeros
 
 
 @pytest.mark.parametrize(
@@ -203,8 +273,8 @@ def test_customer_is_an_object_with_its_id():
 
 
 def test_a_value_that_is_no_iso_code_is_logged(caplog):
-    serializers._currency_code.cache_clear()  # each value is logged once per process
-    serializers._country_code.cache_clear()
+    codes.currency_code.cache_clear()  # each value is logged once per process
+    codes.country_code.cache_clear()
     CurrencyField().to_representation("Pounds-ish")
     CountryField().to_representation("Middle Earth")
     messages = [r.getMessage() for r in caplog.records if r.name == "convertedin_feed"]

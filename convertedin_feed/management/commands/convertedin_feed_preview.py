@@ -2,11 +2,14 @@
 
 It goes through the real view with the first configured token, so it proves the
 settings, the adapters and the authentication together, without a web server.
+A page is printed with the body's own tokens: indentation is added, but every
+number and string is the bytes the view sent (``0.00000001`` stays ``0.00000001``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from typing import Any
@@ -16,6 +19,7 @@ from django.test import RequestFactory
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import ServedFeed, served_feeds
+from convertedin_feed.serializers import RecordSerializer
 
 
 class Command(BaseCommand):
@@ -25,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("feed", help="Feed name, e.g. customers or orders.")
         parser.add_argument("--page", type=int, default=1)
         parser.add_argument("--per-page", type=int, default=None)
+        parser.add_argument(
+            "--compact",
+            action="store_true",
+            help="Print the body exactly as received, without indentation.",
+        )
         parser.add_argument(
             "--crawl",
             action="store_true",
@@ -47,32 +56,33 @@ class Command(BaseCommand):
         if options["crawl"]:
             self.crawl(feed, tokens[0], per_page)
         else:
-            body = self.fetch(feed, tokens[0], options["page"], per_page)
-            self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
+            body = self.fetch(feed, tokens[0], options["page"], per_page).decode()
+            self.stdout.write(body if options["compact"] else indent_json(body))
 
-    def fetch(self, feed: ServedFeed, token: str, page: int, per_page: int) -> dict[str, Any]:
+    def fetch(self, feed: ServedFeed, token: str, page: int, per_page: int) -> bytes:
+        """The response body, as the view wrote it."""
         request = RequestFactory().post(
             f"/convertedin/{feed.name}", {"token": token, "page": page, "per_page": per_page}
         )
         response = feed.view(request)
         response.render()
-        body: dict[str, Any] = json.loads(response.content)
         if response.status_code != 200:
-            raise CommandError(
-                f"The {feed.name} feed answered {response.status_code}: {body.get('message')}"
-            )
-        return body
+            try:
+                message = json.loads(response.content).get("message")
+            except (ValueError, AttributeError):
+                message = response.content[:200].decode(errors="replace")
+            raise CommandError(f"The {feed.name} feed answered {response.status_code}: {message}")
+        return bytes(response.content)
 
     def crawl(self, feed: ServedFeed, token: str, per_page: int) -> None:
-        required = feed.serializer_class.required_keys()
-        nulls: Counter[str] = Counter()
+        checks = RecordChecks(feed.serializer_class)
         seen: set[Any] = set()
         duplicates = out_of_order = records = 0
         previous: Any = None
         page, last_page, total = 1, 1, 0
         started = time.perf_counter()
         while page <= last_page:
-            body = self.fetch(feed, token, page, per_page)
+            body = json.loads(self.fetch(feed, token, page, per_page))
             last_page, total = body["last_page"], body["total"]
             for record in body["data"]:
                 records += 1
@@ -82,7 +92,7 @@ class Command(BaseCommand):
                 if _out_of_order(previous, record_id):
                     out_of_order += 1
                 previous = record_id
-                nulls.update(key for key in required if record.get(key) is None)
+                checks.check(record)
             if page % 100 == 0:
                 self.stdout.write(f"  page {page} of {last_page}")
             page += 1
@@ -92,9 +102,7 @@ class Command(BaseCommand):
             f"{feed.name}: {records} records of {total} in {last_page} pages of {per_page}, "
             f"{elapsed:.1f} s ({1000 * elapsed / last_page:.0f} ms a page)"
         )
-        problems = [
-            f"{count} records have no {key!r} (required)" for key, count in sorted(nulls.items())
-        ]
+        problems = checks.problems(feed.name)
         if duplicates:
             problems.append(f"{duplicates} records were served twice")
         if out_of_order:
@@ -103,6 +111,8 @@ class Command(BaseCommand):
             problems.append(f"the envelope's total says {total}, the pages held {records}")
         for problem in problems:
             self.stdout.write(self.style.WARNING(f"  {problem}"))
+        for hint in checks.hints():
+            self.stdout.write(f"  {hint}")
         if problems:
             raise CommandError(f"The {feed.name} feed has problems the platform will see.")
         self.stdout.write(
@@ -110,7 +120,126 @@ class Command(BaseCommand):
         )
 
 
+class RecordChecks:
+    """What a crawl checks in each served record, derived from the feed's record serializer.
+
+    Required keys that are null or missing; in each nested list of records (an
+    order's ``line_items``), the nested records' required keys, counted per
+    record; and values outside a key's ``documented_values`` (``financial_status``).
+    """
+
+    def __init__(self, serializer_class: type[RecordSerializer]) -> None:
+        self.required = sorted(serializer_class.required_keys())
+        self.nested: dict[str, list[str]] = {}
+        self.documented: dict[str, tuple[Any, ...]] = {}
+        for name, declared in serializer_class._declared_fields.items():
+            child = getattr(declared, "child", declared)
+            documented = getattr(declared, "documented_values", None)
+            if isinstance(child, RecordSerializer):
+                required = type(child).required_keys()
+                self.nested[name] = [
+                    key for key in type(child).documented_keys() if key in required
+                ]
+            elif documented is not None:
+                self.documented[name] = tuple(documented)
+        self.missing: Counter[str] = Counter()
+        self.nested_records: Counter[tuple[str, str]] = Counter()
+        self.nested_items: Counter[tuple[str, str]] = Counter()
+        self.undocumented: Counter[tuple[str, str]] = Counter()
+
+    def check(self, record: dict[str, Any]) -> None:
+        self.missing.update(key for key in self.required if record.get(key) is None)
+        for key, values in self.documented.items():
+            value = record.get(key)
+            if value is not None and value not in values:
+                self.undocumented[key, json.dumps(value, ensure_ascii=False)] += 1
+        for key, required in self.nested.items():
+            items = record.get(key)
+            if isinstance(items, dict):
+                items = [items]
+            if not isinstance(items, list):
+                continue
+            lacking = Counter(
+                nested_key
+                for item in items
+                if isinstance(item, dict)
+                for nested_key in required
+                if item.get(nested_key) is None
+            )
+            for nested_key, count in lacking.items():
+                self.nested_records[key, nested_key] += 1
+                self.nested_items[key, nested_key] += count
+
+    def problems(self, records: str) -> list[str]:
+        """What was found, ``records`` naming the feed's records (``"orders"``)."""
+        problems = [
+            f"{count} records have no {key!r} (required)"
+            for key, count in sorted(self.missing.items())
+        ]
+        for (key, nested_key), count in sorted(self.nested_records.items()):
+            nested = key.replace("_", " ")
+            problems.append(
+                f"{_count(count, records)} {'has' if count == 1 else 'have'} {nested} with no "
+                f"{nested_key!r} ({_count(self.nested_items[key, nested_key], nested)})"
+            )
+        for (key, value), count in sorted(
+            self.undocumented.items(), key=lambda item: (item[0][0], -item[1], item[0][1])
+        ):
+            problems.append(f"{key} {value} is not a documented value ({_count(count, records)})")
+        return problems
+
+    def hints(self) -> list[str]:
+        return [
+            f"the documented {key} values: {', '.join(map(str, self.documented[key]))}"
+            for key in sorted({key for key, _ in self.undocumented})
+        ]
+
+
+def _count(number: int, plural: str) -> str:
+    return f"{number} {plural if number != 1 else plural.removesuffix('s')}"
+
+
 def _out_of_order(previous: Any, current: Any) -> bool:
     """Only integer ids can be checked here: text and UUID keys follow the database's
     own collation, which Python cannot reproduce (duplicates and totals still count)."""
     return isinstance(previous, int) and isinstance(current, int) and current <= previous
+
+
+#: A JSON body's tokens: a string (escapes and all), a bracket, brace, comma or
+#: colon, a run of anything else (a number, true, false, null), whitespace, or
+#: failing all of those a lone character, so that nothing is ever dropped.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[][{},:]|[^][{},:"\s]+|(\s+)|.', re.DOTALL)
+
+
+def indent_json(text: str, indent: int = 2) -> str:
+    """``text`` indented for reading, its numbers and strings untouched.
+
+    Newlines and indentation follow ``{``, ``[`` and ``,`` and precede ``}`` and
+    ``]``, a space follows ``:``, and ``[]`` and ``{}`` stay as they are; the
+    whitespace the body had between tokens goes. Re-parsing and dumping instead
+    would re-render numbers (``0.00000001`` as ``1e-08``).
+    """
+    parts = [match.group() for match in _TOKENS.finditer(text) if match.group(1) is None]
+    out: list[str] = []
+    depth = 0
+    i, end = 0, len(parts)
+    while i < end:
+        part = parts[i]
+        if part == "{" or part == "[":
+            if i + 1 < end and parts[i + 1] == ("}" if part == "{" else "]"):
+                out.append(part + parts[i + 1])
+                i += 2
+                continue
+            depth += 1
+            out.append(part + "\n" + " " * (indent * depth))
+        elif part == "}" or part == "]":
+            depth = max(depth - 1, 0)
+            out.append("\n" + " " * (indent * depth) + part)
+        elif part == ",":
+            out.append(",\n" + " " * (indent * depth))
+        elif part == ":":
+            out.append(": ")
+        else:
+            out.append(part)
+        i += 1
+    return "".join(out)
