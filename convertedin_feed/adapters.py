@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any, ClassVar, TypeAlias
@@ -27,12 +27,14 @@ from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
-from convertedin_feed.record_errors import CheckedList, Problem, record_problem
+from convertedin_feed.money import MONEY, round_money
+from convertedin_feed.record_errors import CheckedList, Problem
 from convertedin_feed.relations import to_many_chains
 
 #: The documented keys of a record, in output order; a nested mapping marks a
-#: key whose value is a list of sub-records (an order's ``line_items``).
-KeyTree: TypeAlias = Mapping[str, "KeyTree | None"]
+#: key whose value is a list of sub-records (an order's ``line_items``), and
+#: :data:`~convertedin_feed.money.MONEY` a money key.
+KeyTree: TypeAlias = Mapping[str, "KeyTree | str | None"]
 
 Row: TypeAlias = dict[str, Any]
 
@@ -40,7 +42,6 @@ logger = logging.getLogger("convertedin_feed")
 
 _UNSET: Any = object()
 _ANNOTATION_PREFIX = "_convertedin_"
-_DROPPED = "_convertedin_dropped"
 #: A guest's identity in the rows of its orders: the contact email, trimmed and lower case.
 GUEST_KEY = "_convertedin_guest"
 #: An order row's account link, read to tell a guest order from an account's.
@@ -444,6 +445,9 @@ class Plan:
     group: str = "pk"
     #: An orders plan with guests: the guest adapter that links guest orders.
     guests: type[GuestAdapter] | None = None
+    #: Money keys whose value is computed (an aggregate, an expression, a
+    #: ``dehydrate_`` method): rounded to the currency's minor units (``MONEY_PLACES``).
+    computed_money: list[str] = field(default_factory=list)
 
     @classmethod
     def compile(cls, adapter: type[FeedAdapter], keys: KeyTree) -> Plan:
@@ -455,6 +459,8 @@ class Plan:
         for key in plan.keys:
             declaration = adapter.declared.get(key)
             children = keys.get(key)
+            if not isinstance(children, Mapping):
+                children = None
             if declaration is None:
                 declaration = adapter.default_declaration(key, children)
             plan._add(model, key, declaration, children)
@@ -472,6 +478,16 @@ class Plan:
                 plan.annotations[_ACCOUNT] = F(plan.guests.account_path())
                 plan.annotations[GUEST_KEY] = plan.guests.guest_key()
         plan.aggregate_sets = _aggregate_sets(model, plan.aggregates)
+        plan.computed_money = [
+            key
+            for key in plan.keys
+            if keys.get(key) == MONEY
+            and (
+                _ANNOTATION_PREFIX + key in plan.aggregates
+                or _ANNOTATION_PREFIX + key in plan.annotations
+                or key in plan.methods
+            )
+        ]
         fallback = adapter.option("product_fallback")
         if fallback is not None:
             plan.annotations[_PRODUCT_FALLBACK] = (
@@ -535,13 +551,19 @@ class Plan:
         return rows
 
     def records(
-        self, adapter: FeedAdapter, rows: list[Row], problems: dict[int, list[str]] | None = None
+        self,
+        adapter: FeedAdapter,
+        rows: list[Row],
+        problems: dict[int, list[str]],
+        currencies: Sequence[Any] | None = None,
     ) -> list[Row]:
         """Map a page of ``values()`` rows to records: one query per aggregate set and per Related.
 
         A ``dehydrate_`` method that raises leaves its key ``None``; its problem
-        goes into ``problems`` by the record's position when the caller checks
-        the records (top-level feeds), else it is a record problem now.
+        goes into ``problems``, by the record's position, to be judged once
+        with the rest of the record when it is rendered (``RECORD_ERRORS``).
+        Computed money is rounded in the record's ``currency``, or for records
+        without one (line items) in ``currencies``, their parents', row by row.
         """
         if not rows:
             return []
@@ -561,7 +583,7 @@ class Plan:
             for row in rows:
                 row.update(aggregated.get(row[self.group], missing))
         for related in self.related:
-            children = self._children(adapter, related, ids)
+            children = self._children(adapter, related, ids, self._currencies(rows))
             for row in rows:
                 row[related.key] = children.get(row["pk"], [])
 
@@ -569,22 +591,47 @@ class Plan:
         records = [build(row) for row in rows]
         if self.guests is not None:
             self._link_guests(adapter, rows, records)
-        if methods:
-            dropped = False
-            for index, (row, record) in enumerate(zip(rows, records, strict=True)):
-                for key, method in methods.items():
-                    try:
-                        record[key] = method(adapter, record)
-                    except Exception as exc:  # the shop's code: one row must not sink the page
-                        record[key] = None
-                        problem = Problem.caused_by(f"dehydrate_{key}() failed: {exc!r}", exc)
-                        if problems is not None:
-                            problems.setdefault(index, []).append(problem)
-                        elif record_problem(self.adapter.__qualname__, row["pk"], problem, exc):
-                            row[_DROPPED] = dropped = True
-            if dropped:
-                records = [r for row, r in zip(rows, records, strict=True) if _DROPPED not in row]
+        for key, method in methods.items():
+            for index, record in enumerate(records):
+                try:
+                    record[key] = method(adapter, record)
+                except Exception as exc:  # the shop's code: judged with the record (RECORD_ERRORS)
+                    record[key] = None
+                    problem = Problem.caused_by(f"dehydrate_{key}() failed: {exc!r}", exc)
+                    problems.setdefault(index, []).append(problem)
+        if self.computed_money and feed_settings.MONEY_PLACES is not None:
+            self._round(records, problems, currencies)
         return records
+
+    def _currencies(self, rows: list[Row]) -> list[Any]:
+        """Each row's currency as its record will have it, before any method runs."""
+        if "currency" in self.constants:
+            return [self.constants["currency"]] * len(rows)
+        if "currency" not in self.keys:
+            return [None] * len(rows)
+        source = self._source("currency")
+        declaration = self.maps.get("currency")
+        if declaration is None:
+            return [row.get(source) for row in rows]
+        return [_map_value(declaration, row.get(source)) for row in rows]
+
+    def _round(
+        self, records: list[Row], problems: dict[int, list[str]], currencies: Sequence[Any] | None
+    ) -> None:
+        """Computed money to the currency's minor units: float residue never reaches the platform."""
+        if currencies is None:
+            currencies = [record.get("currency") for record in records]
+        for index, (record, currency) in enumerate(zip(records, currencies, strict=True)):
+            for key in self.computed_money:
+                value = record[key]
+                if value is None:
+                    continue
+                try:
+                    record[key] = round_money(value, currency)
+                except (ValueError, TypeError) as exc:
+                    record[key] = None
+                    problem = Problem.caused_by(f"{key!r} is no amount: {value!r}", exc)
+                    problems.setdefault(index, []).append(problem)
 
     def _link_guests(self, adapter: FeedAdapter, rows: list[Row], records: list[Row]) -> None:
         """An order without an account is its guest's: ``customer`` is the guest's id."""
@@ -623,7 +670,7 @@ class Plan:
         return build
 
     def _children(
-        self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any]
+        self, adapter: FeedAdapter, related: RelatedPlan, ids: list[Any], currencies: list[Any]
     ) -> dict[Any, list[Row]]:
         child_adapter = related.adapter(adapter.request)
         queryset = child_adapter.feed_queryset().filter(**{f"{related.link}__in": ids})
@@ -631,7 +678,10 @@ class Plan:
             related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
         )
         found: dict[int, list[str]] = {}
-        records = related.plan.records(child_adapter, rows, found)
+        currency_of = dict(zip(ids, currencies, strict=True))
+        records = related.plan.records(
+            child_adapter, rows, found, [currency_of[row[related.link]] for row in rows]
+        )
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)
         products = "product_id" in related.plan.keys and issubclass(
             related.adapter, LineItemAdapter
@@ -640,9 +690,10 @@ class Plan:
         troubled: dict[Any, dict[int, tuple[Any, list[str]]]] = defaultdict(dict)
         for index, (row, record) in enumerate(zip(rows, records, strict=True)):
             if products and record["product_id"] is None:
-                record = _missing_product(related, row, record, policy)
-                if record is None:
+                kept = _missing_product(related, row, record, policy)
+                if kept is None:
                     continue
+                record = kept
             siblings = grouped[row[related.link]]
             if index in found:  # judged with the rest of the record when its parent renders
                 troubled[row[related.link]][len(siblings)] = (row["pk"], found[index])
@@ -659,12 +710,13 @@ class Plan:
 def _missing_product(related: RelatedPlan, row: Row, record: Row, policy: str) -> Row | None:
     """A line whose product was deleted: its fallback under ``"fallback"``, else left out."""
     fallback = row.get(_PRODUCT_FALLBACK)
+    served: Row | None = record
     if policy == PRODUCT_FALLBACK and fallback is not None and str(fallback).strip():
         outcome = f"served with product_id {fallback!r} (Meta.product_fallback)"
         record["product_id"] = fallback
     else:
         outcome = "left out of its order"
-        record = None  # type: ignore[assignment]
+        served = None
     line, order = row["pk"], row[related.link]
     logger.warning(
         "line item %r of order %r has no product (deleted?); %s (MISSING_PRODUCTS = %r)",
@@ -674,7 +726,7 @@ def _missing_product(related: RelatedPlan, row: Row, record: Row, policy: str) -
         policy,
         extra={"record_kind": "line item", "record_id": line, "order_id": order},
     )
-    return record
+    return served
 
 
 def _aggregate_sets(model: type[Model], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
@@ -747,7 +799,7 @@ def _related_plan(
     return RelatedPlan(key=key, link=link, adapter=adapter, plan=adapter.plan(children))
 
 
-def _freeze(keys: KeyTree | None) -> Any:
-    if keys is None:
-        return None
+def _freeze(keys: KeyTree | str | None) -> Any:
+    if not isinstance(keys, Mapping):
+        return keys
     return tuple((key, _freeze(value)) for key, value in keys.items())

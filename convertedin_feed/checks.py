@@ -276,10 +276,12 @@ def _check_guests(adapters: dict[str, Any]) -> list[checks.CheckMessage]:
             )
         )
     fallback_wanted = feed_settings.MISSING_PRODUCTS == "fallback"
-    orders = adapters.get("orders")
-    if fallback_wanted and orders:
+    orders_path = adapters.get("orders")
+    if fallback_wanted and orders_path:
         try:
-            plan = load_adapter_class(orders, "orders").plan(served_record_keys().get("orders", {}))
+            plan = load_adapter_class(orders_path, "orders").plan(
+                served_record_keys().get("orders", {})
+            )
         except (ImproperlyConfigured, FieldError, LookupError):
             return messages  # E003/E004 say why
         for related in plan.related:

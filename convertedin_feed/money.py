@@ -30,6 +30,9 @@ from iso4217 import Currency
 from convertedin_feed.codes import currency_code
 from convertedin_feed.conf import SETTING_NAME, feed_settings
 
+#: A key tree's mark for a money key (``RecordSerializer.documented_keys``): the
+#: records stage rounds it when its value is computed.
+MONEY = "money"
 #: Places when the currency is unknown, or ISO 4217 gives it none (gold ``XAU``,
 #: ``XDR``, ``XXX``: "N.A." in the standard's table).
 DEFAULT_MINOR_UNITS = 2

@@ -37,7 +37,7 @@ def first_cause(problems: list[str]) -> BaseException | None:
     return next((p.exc for p in problems if isinstance(p, Problem) and p.exc), None)
 
 
-class CheckedList(list):  # type: ignore[type-arg]
+class CheckedList(list[Any]):
     """Nested records (an order's line items) with the problems their parent judges.
 
     ``problems`` and ``ids`` are by position; ``ids`` holds the primary keys

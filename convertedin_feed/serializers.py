@@ -23,7 +23,7 @@ from rest_framework import serializers
 
 from convertedin_feed.codes import country_code, currency_code
 from convertedin_feed.conf import SETTING_NAME, feed_settings
-from convertedin_feed.money import shortest
+from convertedin_feed.money import MONEY, shortest
 from convertedin_feed.record_errors import CheckedList, first_cause, record_problem
 
 #: Past this, page arithmetic leaves the range every database's LIMIT/OFFSET takes.
@@ -287,11 +287,15 @@ class RecordSerializer(serializers.Serializer):
 
     @classmethod
     def documented_keys(cls) -> dict[str, Any]:
-        """The key tree adapters compile against: nested records map to their own keys."""
+        """The key tree adapters compile against: nested records map to their own keys,
+        money keys to :data:`~convertedin_feed.money.MONEY`, others to ``None``."""
         keys: dict[str, Any] = {}
         for name, declared in cls._declared_fields.items():
             child = getattr(declared, "child", declared)
-            keys[name] = child.documented_keys() if isinstance(child, RecordSerializer) else None
+            if isinstance(child, RecordSerializer):
+                keys[name] = child.documented_keys()
+            else:
+                keys[name] = MONEY if isinstance(declared, MoneyField) else None
         return keys
 
     @classmethod

@@ -110,6 +110,7 @@ class FeedView(APIView):
         )
         records: list[Any] = []
         problems: dict[int, list[str]] = {}
+        found: dict[int, list[str]]
         for index, rows in page.chunks:
             part, found = parts[index], {}
             mapped = part.plan.records(part.adapter, rows, found)
@@ -120,7 +121,8 @@ class FeedView(APIView):
         # Every record is checked once, as it is rendered; the envelope then
         # describes the page as served, whatever RECORD_ERRORS left out.
         served = self.serializer_class(many=True, context={"problems": problems})
-        page = self.served = dataclasses.replace(page, rows=served.to_representation(records))
+        rendered: list[Any] = served.to_representation(records)  # type: ignore[assignment]
+        page = self.served = dataclasses.replace(page, rows=rendered)
         return Response(PageSerializer(page).data, headers=NO_STORE)
 
     def page_scope(self, adapter: Any) -> str:

@@ -44,9 +44,13 @@ class GuestAdapter(SubscriberAdapter):
         model = "testapp.Guest"
 
 
-def crawl(pull, token, adapter, per_page=3):
+def crawl(pull, token, adapter, per_page=3, **settings):
     """Every record of every page, in the order served."""
-    setting = {"TOKENS": [token], "ADAPTERS": {"customers": f"{__name__}.{adapter.__name__}"}}
+    setting = {
+        "TOKENS": [token],
+        "ADAPTERS": {"customers": f"{__name__}.{adapter.__name__}"},
+        **settings,
+    }
     records, page = [], 1
     with override_settings(CONVERTEDIN_FEED=setting):
         while True:
@@ -57,12 +61,17 @@ def crawl(pull, token, adapter, per_page=3):
             page += 1
 
 
-def test_decimals_with_many_places_keep_them(pull, token):
+def test_decimals_with_many_places_keep_them_when_rounding_is_off(pull, token):
     member = MemberFactory()
     for amount in ("0.12345678", "0.12345678", "1000000.00000001"):
         BasketFactory(member=member, total_in_usd=Decimal(amount))
-    [record] = crawl(pull, token, UsdSpendAdapter)
+    [record] = crawl(pull, token, UsdSpendAdapter, MONEY_PLACES=None)
     assert record["total_spent"] == 1000000.24691357
+    [record] = crawl(pull, token, UsdSpendAdapter, MONEY_PLACES=8)
+    assert record["total_spent"] == 1000000.24691357
+    # By default a computed amount is rounded to its currency's cents, half up.
+    [record] = crawl(pull, token, UsdSpendAdapter)
+    assert record["total_spent"] == 1000000.25
 
 
 def test_a_sum_of_cents_is_exact_not_a_float_drift(pull):

@@ -1,18 +1,26 @@
 """Money values: minor units from ISO 4217, computed amounts rounded, the setting read when used."""
 
+import json
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
 from django.db.models.functions import Round
 from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_for_hypothesis
+from hypothesis import strategies as st
 
+from convertedin_feed.adapters import Field
 from convertedin_feed.checks import check_settings
 from convertedin_feed.money import minor_units, round_money
 from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.serializers import MoneyField
-from tests.factories import BasketFactory
+from tests.factories import BasketFactory, MemberFactory
+from tests.testapp.convertedin import BasketAdapter, MemberAdapter
 from tests.testapp.models import Basket
 
 
@@ -184,3 +192,83 @@ def test_computed_money_from_the_database_is_exact_once_rounded():
     # These hold no residue, so unrounded they are written the same: SQLite's
     # Decimal('6020.19000000000') loses its trailing zeros, not its digits.
     assert {key: written(value) for key, value in values.items()} == expected
+
+
+# ---------------------------------------------------------------------------
+# On the wire: every money path, the bytes the platform receives
+
+
+class WireMemberAdapter(MemberAdapter):
+    total_spent = Field(Sum("baskets__total"), default=0)  # an aggregate
+
+
+class WireBasketAdapter(BasketAdapter):
+    total_price = Field("total")  # a field
+    subtotal_price = Field(F("total") - F("discount"))  # an expression
+    total_tax = Field(F("subtotal") + F("tax") - F("total"))  # an expression with residue
+    total_discounts = Field(Round(F("discount") * Value(Decimal("1.00")), 2))  # Round()
+
+
+WIRE = {
+    **settings.CONVERTEDIN_FEED,
+    "ADAPTERS": {
+        "customers": f"{__name__}.WireMemberAdapter",
+        "orders": f"{__name__}.WireBasketAdapter",
+    },
+}
+
+cents = st.decimals(min_value=0, max_value=Decimal("99999999.99"), places=2)
+
+
+def number_tokens(body: bytes, key: str) -> list[str]:
+    """The text of each record's ``key`` exactly as written on the wire."""
+    records = json.loads(body, parse_float=str, parse_int=str)["data"]
+    return [record[key] for record in records]
+
+
+def shortest_text(amount: Decimal) -> str:
+    amount = amount.normalize()
+    return str(int(amount)) if amount == amount.to_integral_value() else format(amount, "f")
+
+
+@pytest.mark.django_db
+@settings_for_hypothesis(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(baskets=st.lists(st.tuples(cents, cents, cents), min_size=1, max_size=4))
+def test_every_money_path_writes_the_exact_amount_in_its_shortest_form(pull, baskets):
+    Basket.objects.all().delete()
+    for cache in caches.all():
+        cache.clear()
+    member = MemberFactory()
+    for subtotal, tax, discount in baskets:
+        BasketFactory(
+            member=member,
+            subtotal=subtotal,
+            tax=tax,
+            discount=discount,
+            total=subtotal + tax - discount,
+        )
+    with override_settings(CONVERTEDIN_FEED=WIRE):
+        orders = pull("orders").content
+        customers = pull("customers").content
+    stored = list(Basket.objects.filter(member=member).order_by("pk"))
+    assert number_tokens(orders, "total_price") == [shortest_text(b.total) for b in stored]
+    assert number_tokens(orders, "subtotal_price") == [
+        shortest_text(b.total - b.discount) for b in stored
+    ]
+    assert number_tokens(orders, "total_tax") == [
+        shortest_text(b.subtotal + b.tax - b.total) for b in stored
+    ]
+    assert number_tokens(orders, "total_discounts") == [shortest_text(b.discount) for b in stored]
+    [spent] = [
+        token
+        for record, token in zip(
+            json.loads(customers)["data"], number_tokens(customers, "total_spent"), strict=True
+        )
+        if record["id"] == member.pk
+    ]
+    assert spent == shortest_text(sum((b.total for b in stored), Decimal(0)))
