@@ -95,7 +95,7 @@ class PurchaseSerializer(serializers.ModelSerializer):
     financial_status = serializers.SerializerMethodField()
     total_discounts = MoneyField(source="discount")
     phone = serializers.SerializerMethodField()
-    customer_locale = serializers.CharField(source="client.language")
+    customer_locale = serializers.CharField(source="client.language", allow_null=True)  # guests
     contact_email = serializers.CharField(source="checkout_email")
     line_items = PurchaseItemSerializer(source="items", many=True)
     customer = serializers.SerializerMethodField()

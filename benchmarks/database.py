@@ -2,7 +2,10 @@
 
 ``seed_demo`` builds every row in Python with factory-boy; ``INSERT ... SELECT``
 over ``generate_series`` has PostgreSQL write a million purchases and three million
-items itself, in well under a minute. Secondary indexes and foreign keys are dropped for the load and
+items itself, in well under a minute. About 8% of the purchases are guest
+checkouts, without a client: guests who come back type their email in varied
+case, some with a stray space, and the customers feed serves one customer per
+normalised email after the clients. Secondary indexes and foreign keys are dropped for the load and
 rebuilt after it (one sort and one join each, instead of millions of updates
 and deferred trigger checks), then ``VACUUM ANALYZE`` leaves the tables as
 autovacuum would on a live shop: planned, and countable from the index alone.
@@ -20,6 +23,8 @@ from psycopg import sql
 TABLES = ("shop_product", "shop_client", "shop_purchase", "shop_purchaseitem")
 STAFF_ACCOUNTS = 3  # client ids 1..3; they place the test purchases
 PRODUCTS = 300
+GUEST_SHARE = 0.08  # of the published purchases: guest checkouts, without a client
+GUEST_PURCHASES_EACH = 1.4  # guest numbers drawn per guest checkout: 1/1.4 as many guests
 
 ARABIC_FIRST = [
     "محمد", "أحمد", "محمود", "مصطفى", "عمر", "علي", "يوسف", "خالد", "إبراهيم", "حسن",
@@ -55,8 +60,9 @@ VALUES (0, 30, 'EG', 'Egypt', 'EGY', 'EGP', 0.14, true, '010', 8, 0.85),
 """
 
 PRODUCTS_SQL = """
-INSERT INTO shop_product (id, name, price)
-SELECT g, (%(kinds)s::text[])[1 + mod(g, cardinality(%(kinds)s::text[]))] || ', '
+INSERT INTO shop_product (id, sku, name, price)
+SELECT g, 'SKU-' || lpad(g::text, 5, '0'),
+       (%(kinds)s::text[])[1 + mod(g, cardinality(%(kinds)s::text[]))] || ', '
           || (%(colours)s::text[])[1 + mod(g / 7, cardinality(%(colours)s::text[]))],
        round((100 + random() * 4900)::numeric / 5) * 5
 FROM generate_series(1, %(products)s) AS g
@@ -87,20 +93,27 @@ FROM draws AS d
 JOIN markets AS m ON mod(d.g, 50) >= m.lo AND mod(d.g, 50) < m.hi
 """
 
-# One to five items per purchase (three on average), in whole or fractional prices.
+# One to five items per purchase (three on average), in whole or fractional prices,
+# each with its product's sku (the subquery draws the product once per item).
 ITEMS_SQL = """
-INSERT INTO shop_purchaseitem (purchase_id, product_id, qty, unit_price)
-SELECT g, 1 + floor(random() * %(products)s)::bigint,
-       CASE WHEN random() < 0.8 THEN 1 ELSE 2 + floor(random() * 3)::int END,
-       CASE WHEN random() < 0.3 THEN round((20 + random() * 2000)::numeric)
-            ELSE round((20 + random() * 2000)::numeric, 2) END
-FROM generate_series(1, %(rows)s) AS g,
-     generate_series(1, 1 + mod(abs(hashint4(g::int)::bigint), 5)) AS line
+INSERT INTO shop_purchaseitem (purchase_id, product_id, sku, qty, unit_price)
+SELECT purchase_id, product_id, 'SKU-' || lpad(product_id::text, 5, '0'), qty, unit_price
+FROM (
+    SELECT g AS purchase_id, 1 + floor(random() * %(products)s)::bigint AS product_id,
+           CASE WHEN random() < 0.8 THEN 1 ELSE 2 + floor(random() * 3)::int END AS qty,
+           CASE WHEN random() < 0.3 THEN round((20 + random() * 2000)::numeric)
+                ELSE round((20 + random() * 2000)::numeric, 2) END AS unit_price
+    FROM generate_series(1, %(rows)s) AS g,
+         generate_series(1, 1 + mod(abs(hashint4(g::int)::bigint), 5)) AS line
+) AS items
 """
 
 # Ids follow time, as in a shop; a few staff test orders. Some clients buy often, most
 # rarely: the frequent buyers are scattered over the ids (rank * a prime, mod clients), so
-# no page of customers carries more purchases to aggregate than another.
+# no page of customers carries more purchases to aggregate than another. A guest checkout
+# has no client; its guest number (low numbers come back most) decides the guest's name,
+# phone and market, and its email, typed in varied case, some with a stray space. Billing
+# names are the client's.
 PURCHASES_SQL = """
 WITH goods AS (
     SELECT purchase_id, sum(qty * unit_price) AS amount
@@ -109,7 +122,7 @@ WITH goods AS (
 draws AS (
     SELECT g, mod(g, %(test_step)s) = 0 AND g / %(test_step)s <= %(tests)s AS is_test,
            random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
-           random() AS r6
+           random() AS r6, random() AS r7, random() AS r8, random() AS r9
     FROM generate_series(1, %(rows)s) AS g
 ),
 buyers AS (
@@ -117,13 +130,16 @@ buyers AS (
                      ELSE %(staff)s + 1 + mod(
                          least(floor(%(clients)s * power(d.r1, 1.5)), %(clients)s - 1)::bigint
                          * %(scatter)s, %(clients)s)
-                END AS client_id
+                END AS client_id,
+                NOT d.is_test AND d.r7 < %(guest_share)s AS is_guest,
+                1 + floor(%(guest_numbers)s * power(d.r8, 2))::int AS guest_no
     FROM draws AS d
 )
 INSERT INTO shop_purchase
     (id, client_id, placed_at, goods_total, tax, discount, grand_total, prices_include_tax,
-     currency, ship_country, state, checkout_phone, checkout_email, is_test)
-SELECT b.g, b.client_id,
+     currency, ship_country, state, billing_first_name, billing_last_name, checkout_phone,
+     checkout_email, is_test)
+SELECT b.g, CASE WHEN b.is_guest THEN NULL ELSE b.client_id END,
        timestamptz '2020-01-01 08:00:00+00'
            + (b.g::float8 / %(rows)s * 1800 + b.r2 / 2) * interval '1 day',
        goods.amount, t.tax, t.discount,
@@ -132,13 +148,28 @@ SELECT b.g, b.client_id,
        CASE WHEN b.r4 < 0.9 THEN m.code WHEN b.r4 < 0.95 THEN m.legacy ELSE m.alpha3 END,
        CASE WHEN b.r5 < 0.7 THEN 'paid' WHEN b.r5 < 0.82 THEN 'pending'
             WHEN b.r5 < 0.94 THEN 'cancelled' ELSE 'refunded' END,
-       m.prefix || lpad(floor(b.r6 * 10 ^ m.digits)::bigint::text, m.digits, '0'),
+       CASE WHEN NOT b.is_guest THEN c.first_name
+            WHEN mod(h.h, 10) < 6 THEN (%(ar_first)s::text[])[1 + mod(h.h / 10, %(n_ar_first)s)::int]
+            ELSE (%(en_first)s::text[])[1 + mod(h.h / 10, %(n_en_first)s)::int] END,
+       CASE WHEN NOT b.is_guest THEN c.family_name
+            WHEN mod(h.h, 10) < 6 THEN (%(ar_last)s::text[])[1 + mod(h.h / 1000, %(n_ar_last)s)::int]
+            ELSE (%(en_last)s::text[])[1 + mod(h.h / 1000, %(n_en_last)s)::int] END,
+       m.prefix || lpad(CASE WHEN b.is_guest THEN mod(h.h, (10 ^ m.digits)::bigint)
+                             ELSE floor(b.r6 * 10 ^ m.digits)::bigint END::text, m.digits, '0'),
        CASE WHEN b.is_test THEN 'staff' || b.client_id || '@shop.example'
-            ELSE 'client' || b.client_id || '@example.com' END,
+            WHEN NOT b.is_guest THEN 'client' || b.client_id || '@example.com'
+            WHEN b.r9 < 0.6 THEN 'guest' || b.guest_no || '@example.com'
+            WHEN b.r9 < 0.8 THEN 'Guest' || b.guest_no || '@Example.com'
+            WHEN b.r9 < 0.9 THEN ' guest' || b.guest_no || '@example.com'
+            ELSE 'GUEST' || b.guest_no || '@EXAMPLE.COM' END,
        b.is_test
 FROM buyers AS b
 JOIN goods ON goods.purchase_id = b.g
-JOIN markets AS m ON mod(b.client_id, 50) >= m.lo AND mod(b.client_id, 50) < m.hi
+JOIN shop_client AS c ON c.id = b.client_id
+CROSS JOIN LATERAL (SELECT abs(hashint4(b.guest_no)::bigint) AS h) AS h
+JOIN markets AS m
+    ON mod(CASE WHEN b.is_guest THEN b.guest_no ELSE b.client_id END, 50) >= m.lo
+    AND mod(CASE WHEN b.is_guest THEN b.guest_no ELSE b.client_id END, 50) < m.hi
 CROSS JOIN LATERAL (
     SELECT CASE WHEN m.included THEN round(goods.amount * m.tax_rate / (1 + m.tax_rate), 2)
                 ELSE round(goods.amount * m.tax_rate, 2) END AS tax,
@@ -150,8 +181,11 @@ CROSS JOIN LATERAL (
 @dataclass(frozen=True)
 class Counts:
     orders: int  # published: not is_test
-    customers: int  # published: not is_staff_account
+    customers: int  # the customers feed's: clients and guests
     items: int
+    clients: int  # published: not is_staff_account
+    guests: int  # one per normalised email of the published purchases without a client
+    guest_purchases: int
 
 
 def migrate(env: dict[str, str], root) -> None:
@@ -165,16 +199,20 @@ def migrate(env: dict[str, str], root) -> None:
 
 
 def counts(conn: psycopg.Connection) -> Counts:
-    row = conn.execute(
+    orders, clients, items, guests, guest_purchases = conn.execute(
         """SELECT (SELECT count(*) FROM shop_purchase WHERE NOT is_test),
                   (SELECT count(*) FROM shop_client WHERE NOT is_staff_account),
-                  (SELECT count(*) FROM shop_purchaseitem)"""
+                  (SELECT count(*) FROM shop_purchaseitem),
+                  (SELECT count(DISTINCT lower(trim(checkout_email))) FROM shop_purchase
+                   WHERE client_id IS NULL AND NOT is_test),
+                  (SELECT count(*) FROM shop_purchase WHERE client_id IS NULL AND NOT is_test)"""
     ).fetchone()
-    return Counts(*row)
+    return Counts(orders, clients + guests, items, clients, guests, guest_purchases)
 
 
 def seed(conn: psycopg.Connection, orders: int, customers: int) -> Counts:
-    """Empty the shop's tables and fill them: ``orders`` published purchases, ``customers`` clients."""
+    """Empty the shop's tables and fill them: ``orders`` published purchases (about 8%
+    by guests), ``customers`` clients (the customers feed serves the guests too)."""
     tests = max(3, orders // 1000)
     rows = orders + tests
     params = {
@@ -182,6 +220,8 @@ def seed(conn: psycopg.Connection, orders: int, customers: int) -> Counts:
         "staff": STAFF_ACCOUNTS,
         "scatter": 1_000_003 if customers % 1_000_003 else 999_983,  # coprime: a permutation
         "clients": customers,
+        "guest_share": GUEST_SHARE,
+        "guest_numbers": max(1, round(orders * GUEST_SHARE / GUEST_PURCHASES_EACH)),
         "rows": rows,
         "tests": tests,
         "test_step": rows // tests,

@@ -45,19 +45,23 @@ from benchmarks.run import server_env  # noqa: E402
 
 PUBLISHED = {
     "orders": "SELECT id FROM shop_purchase WHERE NOT is_test",
+    # The clients; the guests the feed serves after them count as "new" rows here.
     "customers": "SELECT id FROM shop_client WHERE NOT is_staff_account",
 }
+# A copy of a purchase: a guest's (no client) buys again as that guest.
 NEW_PURCHASE = """
 INSERT INTO shop_purchase (client_id, placed_at, goods_total, tax, discount, grand_total,
-    prices_include_tax, currency, ship_country, state, checkout_phone, checkout_email, is_test)
+    prices_include_tax, currency, ship_country, state, billing_first_name, billing_last_name,
+    checkout_phone, checkout_email, is_test)
 SELECT client_id, now(), goods_total, tax, discount, grand_total, prices_include_tax, currency,
-    ship_country, 'pending', checkout_phone, checkout_email, false
+    ship_country, 'pending', billing_first_name, billing_last_name, checkout_phone,
+    checkout_email, false
 FROM shop_purchase WHERE id = %(model)s
 RETURNING id
 """
 NEW_ITEMS = """
-INSERT INTO shop_purchaseitem (purchase_id, product_id, qty, unit_price)
-SELECT %(new)s, product_id, qty, unit_price FROM shop_purchaseitem WHERE purchase_id = %(model)s
+INSERT INTO shop_purchaseitem (purchase_id, product_id, sku, qty, unit_price)
+SELECT %(new)s, product_id, sku, qty, unit_price FROM shop_purchaseitem WHERE purchase_id = %(model)s
 """
 NEW_CLIENT = """
 INSERT INTO shop_client (mail, first_name, family_name, mobile, sex, joined_on, language,

@@ -159,12 +159,19 @@ def targets_table(found: list[Target]) -> str:
     return "\n".join(lines)
 
 
+def guests(data: dict) -> str:
+    """How many of the customers are guests, and of the orders theirs (" (...)"), if known."""
+    if data.get("guests") is None:
+        return ""
+    return f" ({data['guests']:,} of them guests, from {data['guest_orders']:,} guest orders)"
+
+
 def markdown(results: dict, found: list[Target]) -> str:
     """The figures as the README's performance section quotes them."""
     m, data = results["machine"], results["data"]
     lines = [
         f"{data['orders']:,} orders ({data['items']:,} line items) and {data['customers']:,} "
-        f"customers on PostgreSQL {m['postgresql'].split()[0]}; {m['cpu']}, {m['cores']} cores, "
+        f"customers{guests(data)} on PostgreSQL {m['postgresql'].split()[0]}; {m['cpu']}, {m['cores']} cores, "
         f"{m['ram_gb']} GB; Python {m['python']}, Django {m['django']}, DRF "
         f"{m['djangorestframework']}, gunicorn {m['gunicorn']} (one sync worker); commit "
         f"{m['commit']}.",

@@ -75,7 +75,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--orders", type=int, default=1_000_000, help="published orders (%(default)s)"
     )
-    parser.add_argument("--customers", type=int, help="published customers (orders / 10)")
+    parser.add_argument(
+        "--customers",
+        type=int,
+        help="published clients (orders / 10); the customers feed serves the guests after them",
+    )
     parser.add_argument(
         "--per-page", default="100,1000", help="comma-separated page sizes to measure (%(default)s)"
     )
@@ -318,7 +322,8 @@ def print_report(results: dict, found: list[report.Target]) -> None:
     seeded = report.duration(data["seed_s"]) if data["seed_s"] is not None else "reused"
     print(
         f"Data: {data['orders']:,} orders ({data['items']:,} line items), "
-        f"{data['customers']:,} customers; seeded in {seeded}. One sync gunicorn worker."
+        f"{data['customers']:,} customers{report.guests(data)}; seeded in {seeded}. "
+        "One sync gunicorn worker."
     )
     for feed, per_pages in (("orders", results["orders"]), ("customers", results["customers"])):
         for per_page, impls in per_pages.items():
@@ -369,8 +374,8 @@ def run(args) -> int:
         database.migrate(env, ROOT)
         counts = database.counts(conn)
         seed_s = None
-        if not (args.reuse and (counts.orders, counts.customers) == (args.orders, args.customers)):
-            progress(f"seeding {args.orders:,} orders and {args.customers:,} customers")
+        if not (args.reuse and (counts.orders, counts.clients) == (args.orders, args.customers)):
+            progress(f"seeding {args.orders:,} orders and {args.customers:,} clients")
             seed_started = time.perf_counter()
             counts = database.seed(conn, args.orders, args.customers)
             seed_s = time.perf_counter() - seed_started
@@ -378,6 +383,8 @@ def run(args) -> int:
         results["data"] = {
             "orders": counts.orders,
             "customers": counts.customers,
+            "guests": counts.guests,
+            "guest_orders": counts.guest_purchases,
             "items": counts.items,
             "seed_s": seed_s,
         }

@@ -160,12 +160,48 @@ def assert_each_once_ascending(records, expected_ids):
     assert ids == expected_ids
 
 
+#: Buyers without an account (guest checkouts, deleted accounts): one per normalised email.
+GUEST_EMAILS = (
+    "SELECT DISTINCT lower(trim(checkout_email)) FROM shop_purchase"
+    " WHERE client_id IS NULL AND NOT is_test"
+)
+
+
+def split_guests(records):
+    """The clients' records, then the guests' (ids ``guest-...``), which the feed serves last."""
+    guests = [r for r in records if isinstance(r["id"], str) and r["id"].startswith("guest-")]
+    clients = records[: len(records) - len(guests)]
+    assert records[len(clients) :] == guests, "a client after a guest"
+    return clients, guests
+
+
+def test_the_seeded_shop_has_guests_deleted_accounts_and_deleted_products(shop):
+    [(guest_checkouts, emails_as_typed)] = shop.rows(
+        "SELECT COUNT(*), COUNT(DISTINCT checkout_email) FROM shop_purchase"
+        " WHERE client_id IS NULL AND NOT is_test"
+    )
+    [(orphan_items,)] = shop.rows("SELECT COUNT(*) FROM shop_purchaseitem WHERE product_id IS NULL")
+
+    # 6 guest checkouts (8%) and the purchases of 1 deleted client.
+    assert guest_checkouts > 6
+    # A returning guest typed the same address differently.
+    assert emails_as_typed > len(shop.ids(GUEST_EMAILS))
+    assert orphan_items > 0
+    assert not shop.rows("SELECT id FROM shop_purchaseitem WHERE sku = ''")
+
+
 def test_customers_feed(shop):
     records, total = crawl(shop, "customers", "par_page", per_page=7)
 
     expected = shop.ids("SELECT id FROM shop_client WHERE NOT is_staff_account ORDER BY id")
-    assert total == len(expected) == 30
-    assert_each_once_ascending(records, expected)
+    guest_emails = shop.ids(GUEST_EMAILS)
+    assert len(expected) == 30
+    assert guest_emails
+    assert total == len(expected) + len(guest_emails)
+    clients, guests = split_guests(records)
+    assert_each_once_ascending(clients, expected)
+    assert len({guest["id"] for guest in guests}) == len(guests)
+    assert sorted(guest["email"] for guest in guests) == sorted(guest_emails)
     for record in records:
         assert set(record) >= CUSTOMER_KEYS, record
         assert record["currency"] == "EGP"
@@ -173,8 +209,8 @@ def test_customers_feed(shop):
         assert isinstance(record["orders_count"], int)
 
     [(paid,)] = shop.rows(
-        "SELECT COUNT(*) FROM shop_purchase WHERE state = 'paid' AND NOT is_test"
-        " AND client_id IN (SELECT id FROM shop_client WHERE NOT is_staff_account)"
+        "SELECT COUNT(*) FROM shop_purchase WHERE state = 'paid' AND NOT is_test AND ("
+        " client_id IS NULL OR client_id IN (SELECT id FROM shop_client WHERE NOT is_staff_account))"
     )
     assert sum(record["orders_count"] for record in records) == paid
 
@@ -189,17 +225,33 @@ def test_orders_feed(shop):
         assert set(record) >= ORDER_KEYS, record
         assert set(record["customer"]) == {"id"}
         assert len(record["country_code"]) == 2, record["country_code"]  # "Egypt", "SAU" normalised
-        assert 1 <= len(record["line_items"]) <= 5
+        # 1 to 5 items; an item whose product was deleted is left out.
+        assert len(record["line_items"]) <= 5
         for line in record["line_items"]:
             assert set(line) == LINE_ITEM_KEYS
+            assert line["product_id"] is not None
 
     [(items,)] = shop.rows(
         "SELECT COUNT(*) FROM shop_purchaseitem JOIN shop_purchase ON shop_purchase.id = purchase_id"
-        " WHERE NOT is_test"
+        " WHERE NOT is_test AND product_id IS NOT NULL"
     )
     assert sum(len(record["line_items"]) for record in records) == items
     hidden_clients = set(shop.ids("SELECT id FROM shop_client WHERE is_staff_account"))
     assert not {record["customer"]["id"] for record in records} & hidden_clients
+
+
+def test_a_guests_orders_name_the_guest_the_customers_feed_serves(shop):
+    _, guests = split_guests(crawl(shop, "customers", "par_page", per_page=100)[0])
+    guest_ids = {guest["email"]: guest["id"] for guest in guests}
+    orders = {record["id"]: record for record in crawl(shop, "orders", "per_page", per_page=100)[0]}
+
+    without_client = shop.rows(
+        "SELECT id, lower(trim(checkout_email)) FROM shop_purchase"
+        " WHERE client_id IS NULL AND NOT is_test"
+    )
+    assert without_client
+    for purchase_id, email in without_client:
+        assert orders[purchase_id]["customer"] == {"id": guest_ids[email]}
 
 
 @pytest.mark.parametrize("feed", ["customers", "orders"])

@@ -1,34 +1,50 @@
 """Where each Converted.in key comes from in this shop's models.
 
-``settings.CONVERTEDIN_FEED["ADAPTERS"]`` names the two adapters below. A key
-an adapter does not declare reads the model field of the same name (``id``,
-``first_name``), so only the differences are written down.
+``settings.CONVERTEDIN_FEED["ADAPTERS"]`` names ``ClientAdapter`` and
+``PurchaseAdapter``. A key an adapter does not declare reads the model field of
+the same name (``id``, ``first_name``), so only the differences are written down.
+
+Buyers without an account are customers too: guest checkouts, and the clients
+who deleted their account (their purchases stay, without a client).
+``GuestBuyerAdapter`` derives them from the purchases, one per email; both feed
+adapters name it in ``Meta.guests``.
 """
 
 import re
-from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Round
 
-from convertedin_feed.adapters import CustomerAdapter, Field, LineItemAdapter, OrderAdapter, Related
+from convertedin_feed.adapters import (
+    CustomerAdapter,
+    Field,
+    GuestAdapter,
+    LineItemAdapter,
+    OrderAdapter,
+    Related,
+)
+from shop.currencies import EGP_PER_UNIT
 
 #: A real order: paid, and not one the staff placed to test the checkout.
 PAID = Q(purchases__state="paid", purchases__is_test=False)
+#: The same, seen from the purchase itself (the guests' aggregates).
+PAID_PURCHASE = Q(state="paid", is_test=False)
 
-#: The shop reports customer spend in one currency, EGP. Orders in other
-#: currencies are converted at these fixed rates (demo values, not live ones);
-#: the demo data prices its products with them too.
-EGP_PER_UNIT = {"SAR": Decimal("13.20"), "AED": Decimal("13.50"), "USD": Decimal("49.50")}
 
-GRAND_TOTAL_IN_EGP = Case(
-    *(
-        When(purchases__currency=code, then=F("purchases__grand_total") * Value(rate))
-        for code, rate in EGP_PER_UNIT.items()
-    ),
-    default=F("purchases__grand_total"),
-    output_field=DecimalField(max_digits=14, decimal_places=2),
-)
+def grand_total_in_egp(path: str = "") -> Case:
+    """The grand total of the purchase at ``path`` (``"purchases__"`` from a
+    client, ``""`` from the purchase itself), converted to EGP (``EGP_PER_UNIT``)."""
+    return Case(
+        *(
+            When(**{f"{path}currency": code}, then=F(f"{path}grand_total") * Value(rate))
+            for code, rate in EGP_PER_UNIT.items()
+        ),
+        default=F(f"{path}grand_total"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+GRAND_TOTAL_IN_EGP = grand_total_in_egp("purchases__")
 
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 _EGYPTIAN_MOBILE = re.compile(r"(?:\+?20|0020)?0?(1[0125]\d{8})")
@@ -53,6 +69,39 @@ def normalise_phone(raw: str | None) -> str | None:
     return number
 
 
+class GuestBuyerAdapter(GuestAdapter):
+    """Buyers without an account: one customer per email typed at checkout.
+
+    The app normalises the email (trimmed, lower case: `` Guest@Example.com`` and
+    ``guest@example.com`` are one guest), serves it as the customer's ``email``
+    and keys the customer ``guest-<hash of the email>``. Paths and expressions
+    are relative to a purchase: plain ones read the guest's first purchase,
+    aggregates run over all the guest's purchases.
+    """
+
+    first_name = Field("billing_first_name")
+    last_name = Field("billing_last_name")
+    phone = Field("checkout_phone")  # then cleaned by dehydrate_phone() below
+    orders_count = Field(Count("pk", filter=PAID_PURCHASE))
+    total_spent = Field(Round(Sum(grand_total_in_egp(), filter=PAID_PURCHASE), 2), default=0)
+    currency = Field(constant="EGP")
+    registered_at = Field(Min("placed_at"))  # the guest's first purchase
+    gender = Field(constant="unknown")  # a checkout does not ask
+    last_order_id = Field(Max("pk"))
+
+    class Meta:
+        model = "shop.Purchase"
+        account = "client"  # guests are the purchases whose client is NULL
+        email = "checkout_email"
+        extra_keys = ("last_order_id",)  # the same keys as ClientAdapter's records
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(is_test=True)
+
+    def dehydrate_phone(self, row):
+        return normalise_phone(row["phone"])
+
+
 class ClientAdapter(CustomerAdapter):
     # A field path: the key reads another column of the model.
     email = Field("mail")
@@ -72,6 +121,7 @@ class ClientAdapter(CustomerAdapter):
     class Meta:
         model = "shop.Client"
         extra_keys = ("last_order_id",)
+        guests = GuestBuyerAdapter  # the feed serves the clients, then the guests
 
     def get_queryset(self):
         # The shop's own staff accounts are not customers to market to.
@@ -88,6 +138,12 @@ class PurchaseItemAdapter(LineItemAdapter):
     quantity = Field("qty")
     price = Field("unit_price")
 
+    class Meta:
+        # An item whose product was deleted since has no product id: it is left
+        # out, or with CONVERTEDIN_FEED["MISSING_PRODUCTS"] = "fallback", served
+        # with the sku it kept.
+        product_fallback = "sku"
+
 
 class PurchaseAdapter(OrderAdapter):
     ordered_at = Field("placed_at")
@@ -101,14 +157,17 @@ class PurchaseAdapter(OrderAdapter):
     financial_status = Field("state", value_map={"paid": "successful", "cancelled": "canceled"})
     total_discounts = Field("discount")
     phone = Field("checkout_phone")
-    customer_locale = Field("client__language")  # a path across a relation
+    # A path across a relation; null for a guest's purchase, which has no client.
+    customer_locale = Field("client__language")
     contact_email = Field("checkout_email")
     # A reverse foreign key: each purchase's items, read for the whole page at once.
     line_items = Related("items", PurchaseItemAdapter)
-    customer = Field("client")  # renders as {"id": <client id>}
+    # Renders as {"id": <client id>}; a purchase without a client, as its guest's id.
+    customer = Field("client")
 
     class Meta:
         model = "shop.Purchase"
+        guests = GuestBuyerAdapter
 
     def get_queryset(self):
         # Orders the staff placed to test the checkout never reach the platform.

@@ -6,7 +6,9 @@ pick from them with :mod:`random`. Seed both with :func:`seed` for repeatable da
 
 Each client belongs to a market (Egypt, Saudi Arabia, the Emirates, the US):
 it decides a client's phone number and, for their purchases, the currency, the
-destination country and the sales tax.
+destination country and the sales tax. A guest (a checkout without an account)
+belongs to a market too, and is told apart by the email typed at checkout only,
+in whatever case and with whatever spaces it was typed (:func:`typed_email`).
 """
 
 import random
@@ -22,7 +24,7 @@ from factory.random import reseed_random
 from faker import Faker
 from faker.decode import unidecode
 
-from shop.convertedin import EGP_PER_UNIT
+from shop.currencies import EGP_PER_UNIT
 from shop.models import Client, Product, Purchase, PurchaseItem
 
 CENT = Decimal("0.01")
@@ -106,10 +108,26 @@ def latin(name: str) -> str:
     return "".join(char for char in unidecode(name).lower() if char.isascii() and char.isalnum())
 
 
-def email_address(first_name: str, family_name: str, number: int) -> str:
+def email_address(first_name: str, family_name: str, number: int | str) -> str:
     first, family = latin(first_name) or "client", latin(family_name)
     user = random.choice((f"{first}.{family}", f"{first}{family}", f"{first[0]}{family}", first))
     return f"{user}{number}@{random.choice(EMAIL_DOMAINS)}"
+
+
+def typed_email(address: str, *, varied: bool = False) -> str:
+    """``address`` as a guest may type it at checkout: mostly as is, else (or when
+    ``varied``) capitalised, shouted or with stray spaces (`` Guest@Example.com``)."""
+    style = 0.5 + random.random() / 2 if varied else random.random()
+    if style < 0.5:
+        return address
+    user, _, domain = address.partition("@")
+    if style < 0.7:
+        return f"{user.capitalize()}@{domain.capitalize()}"
+    if style < 0.8:
+        return address.upper()
+    if style < 0.9:
+        return f" {user.capitalize()}@{domain}"
+    return f"{address}  "
 
 
 def pick(weights: dict[str, int]) -> str:
@@ -157,6 +175,8 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Params:
         kind = factory.LazyFunction(lambda: random.choice(PRODUCT_KINDS))
 
+    # The sequence number keeps skus unique (Product.sku is unique).
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     name = factory.LazyAttribute(lambda o: f"{o.kind[0]}, {random.choice(PRODUCT_COLOURS)}")
     price = factory.LazyAttribute(lambda o: Decimal(random.randrange(o.kind[1], o.kind[2] + 1, 5)))
 
@@ -200,18 +220,54 @@ class StaffClientFactory(ClientFactory):
     is_staff_account = True
 
 
+@dataclass(frozen=True)
+class GuestBuyer:
+    """Someone who buys without an account: all the shop knows is what they type."""
+
+    market: str
+    first_name: str
+    last_name: str
+    email: str  # as a guest types it the first time; later checkouts vary it
+    phone: str
+
+
+def guest_buyer(number: int, market: str | None = None) -> GuestBuyer:
+    """The ``number``-th guest; the number keeps guests' addresses apart from clients'."""
+    market = market or random_market()
+    locale = ARABIC if random.random() < MARKETS[market].arabic_share else ENGLISH
+    first_name = random.choice(pools()[locale][random.choice("MF")])
+    last_name = random.choice(pools()[locale]["last"])
+    return GuestBuyer(
+        market=market,
+        first_name=first_name,
+        last_name=last_name,
+        email=email_address(first_name, last_name, f"g{number}"),
+        phone=phone_number(MARKETS[market]),
+    )
+
+
 class PurchaseFactory(factory.django.DjangoModelFactory):
-    """A purchase of ``client`` in its ``market``. Totals start at zero: call
-    :func:`settle` once its items are built, as :func:`build_purchase` does."""
+    """A purchase of ``client`` in its ``market``, or of a ``guest`` (a :class:`GuestBuyer`,
+    no client). Totals start at zero: call :func:`settle` once its items are built,
+    as :func:`build_purchase` does."""
 
     class Meta:
         model = Purchase
 
     class Params:
-        market = factory.LazyFunction(random_market)
+        market = factory.LazyAttribute(lambda o: o.guest.market if o.guest else random_market())
+        guest = None
 
-    client = factory.SubFactory(ClientFactory, market=factory.SelfAttribute("..market"))
-    placed_at = factory.LazyAttribute(lambda o: moment_between(o.client.joined_on, now()))
+    client = factory.Maybe(
+        "guest",
+        yes_declaration=None,
+        no_declaration=factory.SubFactory(ClientFactory, market=factory.SelfAttribute("..market")),
+    )
+    placed_at = factory.LazyAttribute(
+        lambda o: moment_between(
+            o.client.joined_on if o.client else now() - timedelta(days=365), now()
+        )
+    )
     grand_total = Decimal(0)
     goods_total = Decimal(0)
     tax = Decimal(0)
@@ -227,13 +283,23 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
         )
     )
     state = factory.LazyFunction(lambda: pick(STATE_WEIGHTS))
-    # A checkout always asks for both; most clients give their account's.
+    # A checkout asks for a name, a phone and an email; most clients give their account's.
+    billing_first_name = factory.LazyAttribute(
+        lambda o: o.client.first_name if o.client else o.guest.first_name
+    )
+    billing_last_name = factory.LazyAttribute(
+        lambda o: o.client.family_name if o.client else o.guest.last_name
+    )
     checkout_phone = factory.LazyAttribute(
-        lambda o: o.client.mobile or phone_number(MARKETS[o.market])
+        lambda o: (
+            (o.client.mobile if o.client else o.guest.phone) or phone_number(MARKETS[o.market])
+        )
     )
     checkout_email = factory.LazyAttribute(
         lambda o: (
-            o.client.mail
+            typed_email(o.guest.email)
+            if not o.client
+            else o.client.mail
             if random.random() >= 0.1
             else email_address(o.client.first_name, o.client.family_name, random.randrange(100))
         )
@@ -249,6 +315,7 @@ class PurchaseItemFactory(factory.django.DjangoModelFactory):
 
     purchase = factory.SubFactory(PurchaseFactory)
     product = factory.SubFactory(ProductFactory)
+    sku = factory.LazyAttribute(lambda o: o.product.sku)  # kept if the product is deleted
     qty = factory.LazyFunction(lambda: random.choices((1, 2, 3, 4), weights=(70, 20, 7, 3))[0])
     unit_price = factory.LazyAttribute(lambda o: in_currency(o.product.price, o.purchase.currency))
 
@@ -283,11 +350,16 @@ def settle(purchase: Purchase, items: list[PurchaseItem], market: Market) -> Pur
     return purchase
 
 
-def build_purchase(client: Client, market: str, products: list[Product], **fields) -> tuple:
-    """An unsaved purchase of ``client`` with 1 to 5 unsaved items, totals settled."""
-    purchase = PurchaseFactory.build(client=client, market=market, **fields)
+def build_purchase(
+    client: Client | GuestBuyer, market: str, products: list[Product], **fields
+) -> tuple:
+    """An unsaved purchase of ``client`` (or a guest's) with 1 to 5 unsaved items, totals settled."""
+    if isinstance(client, GuestBuyer):
+        purchase = PurchaseFactory.build(guest=client, market=market, **fields)
+    else:
+        purchase = PurchaseFactory.build(client=client, market=market, **fields)
     items = [
-        PurchaseItemFactory.build(purchase=purchase, product=product)
+        PurchaseItemFactory.build(purchase=purchase, product=product, sku=product.sku)
         for product in random.sample(products, random.randint(1, 5))
     ]
     return settle(purchase, items, MARKETS[market]), items

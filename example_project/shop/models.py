@@ -4,9 +4,12 @@
 """
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 
 
 class Product(models.Model):
+    sku = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
     price = models.DecimalField(max_digits=12, decimal_places=2)
 
@@ -44,9 +47,16 @@ class Purchase(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
 
-    # No index of its own: the (client, state) index below starts with it.
+    # None for a guest checkout, and for the purchases of an account deleted
+    # since: the purchase stays. No index of its own: the (client, state)
+    # index below starts with it.
     client = models.ForeignKey(
-        Client, related_name="purchases", on_delete=models.PROTECT, db_index=False
+        Client,
+        related_name="purchases",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
     )
     placed_at = models.DateTimeField()
     grand_total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -59,7 +69,11 @@ class Purchase(models.Model):
     # Mostly ISO alpha-2 codes; older rows hold names ("Egypt") or alpha-3 ("SAU").
     ship_country = models.CharField(max_length=60)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # Who pays, as typed at checkout: a guest has no account to name them.
+    billing_first_name = models.CharField(max_length=100)
+    billing_last_name = models.CharField(max_length=100)
     checkout_phone = models.CharField(max_length=30)
+    # As typed: guests write the same address in varied case, with spaces.
     checkout_email = models.EmailField()
     is_test = models.BooleanField(default=False)
 
@@ -68,6 +82,15 @@ class Purchase(models.Model):
             # The customers feed counts and sums each page's clients' paid
             # purchases: this index answers it without reading the table.
             models.Index(fields=["client", "state"], name="shop_purchase_client_state"),
+            # Guests are told apart by their normalised email: this index holds
+            # the purchases without an account, in that order. (PostgreSQL and
+            # SQLite; MariaDB has no functional or partial indexes.)
+            models.Index(
+                Lower(Trim("checkout_email")),
+                "id",
+                name="shop_purchase_guest_email",
+                condition=Q(client__isnull=True),
+            ),
         )
 
     def __str__(self) -> str:
@@ -77,9 +100,17 @@ class Purchase(models.Model):
 class PurchaseItem(models.Model):
     # Indexed (a ForeignKey is): the orders feed reads a page's items by purchase.
     purchase = models.ForeignKey(Purchase, related_name="items", on_delete=models.CASCADE)
-    product = models.ForeignKey(Product, related_name="purchase_items", on_delete=models.PROTECT)
+    # None once the product is deleted from the catalogue: the item stays, with its sku.
+    product = models.ForeignKey(
+        Product,
+        related_name="purchase_items",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    sku = models.CharField(max_length=32)  # the product's, copied at purchase time
     qty = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
 
     def __str__(self) -> str:
-        return f"{self.qty} x {self.product_id}"
+        return f"{self.qty} x {self.sku}"

@@ -1,4 +1,5 @@
-"""A shop unlike the example one: members, baskets and basket lines."""
+"""Shops unlike the example one: members, baskets and basket lines; and an
+Oscar-like one, with accounts, orders, order lines and discounts (guests too)."""
 
 import uuid
 
@@ -74,3 +75,79 @@ class Tag(models.Model):
 
     name = models.CharField(max_length=50)
     members = models.ManyToManyField(Member, related_name="tags")
+
+
+# A shop shaped like a commerce framework's (django-oscar's, simplified): accounts
+# with an address book, orders that keep what was bought after the account or the
+# catalogue item is deleted, guest checkouts without an account, and discounts
+# on their own rows.
+
+
+class Account(models.Model):
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    date_joined = models.DateTimeField()
+    is_staff = models.BooleanField(default=False)
+
+
+class Address(models.Model):
+    """An address of an account's address book, or a guest's shipping address."""
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="addresses"
+    )
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    phone_number = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2
+    is_default_shipping = models.BooleanField(default=False)
+
+
+class Item(models.Model):
+    """A catalogue item; deleting it leaves the order lines that sold it."""
+
+    title = models.CharField(max_length=255)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+class Order(models.Model):
+    PENDING, COMPLETE, CANCELLED = "Pending", "Complete", "Cancelled"
+
+    # NULL for a guest checkout, and for the orders of an account deleted since.
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    guest_email = models.EmailField(blank=True)  # a guest's; blank on an account's order
+    number = models.CharField(max_length=128, unique=True)
+    placed = models.DateTimeField()
+    currency = models.CharField(max_length=12, default="GBP")
+    total_incl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    total_excl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_incl_tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(max_length=100, default=PENDING)
+    shipping_address = models.ForeignKey(
+        Address, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shipping_phone = models.CharField(max_length=32, blank=True)
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # NULL once the item is deleted from the catalogue; partner_sku and title stay.
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    partner_sku = models.CharField(max_length=128)
+    title = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price_incl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price_excl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    line_price_incl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+    line_price_excl_tax = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+class OrderDiscount(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    offer_name = models.CharField(max_length=128, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)

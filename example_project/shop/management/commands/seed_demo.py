@@ -6,7 +6,14 @@ take well under a minute on SQLite.
 
 Purchase ids follow time, as in a real shop: the k-th purchase is placed later
 than the one before, by a client who had joined by then (some clients buy
-often, many once, some never).
+often, many once, some never), or by a guest, without an account.
+
+The rows a shop's feed must cope with are there too: guests who come back
+typing their email differently (`` Guest@Example.com``), clients who deleted
+their account after buying (their purchases stay, without a client) and
+products deleted from the catalogue after being bought (their items stay, with
+the sku they copied). ``--customers`` and ``--products`` count what is left;
+the deleted ones come on top.
 """
 
 import bisect
@@ -14,25 +21,37 @@ import itertools
 import math
 import random
 import time
+from collections import Counter
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Max
+from django.db.models.functions import Lower, Trim
 
 from shop import factories
 from shop.models import Client, Product, Purchase, PurchaseItem
 
 STAFF_ACCOUNTS = 3
+#: Of the published purchases, the share bought by guests, without an account.
+GUEST_SHARE = 0.08
+#: The chance that a guest checkout is by a guest who bought before.
+RETURNING_GUEST = 0.3
+#: Clients and products deleted after buying and being bought: one in a hundred, at least one.
+DELETED_SHARE = 0.01
 
 
 class Command(BaseCommand):
     help = "Fill the example shop with demo clients, products and purchases."
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=500, help="clients (default 500)")
+        parser.add_argument(
+            "--customers", type=int, default=500, help="clients, besides deleted ones (default 500)"
+        )
         parser.add_argument("--orders", type=int, default=2000, help="purchases (default 2000)")
-        parser.add_argument("--products", type=int, default=300, help="products (default 300)")
+        parser.add_argument(
+            "--products", type=int, default=300, help="products, besides deleted ones (default 300)"
+        )
         parser.add_argument("--seed", type=int, help="random seed, for repeatable data")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per bulk insert")
 
@@ -44,27 +63,46 @@ class Command(BaseCommand):
         if seed is not None:
             factories.seed(seed)
         self.batch_size = batch_size
+        deleted_clients = max(1, round(customers * DELETED_SHARE)) if orders else 0
+        deleted_products = max(1, round(products * DELETED_SHARE)) if orders else 0
         started = time.perf_counter()
         with transaction.atomic():
-            # Client.mail is unique and built from the factory's sequence.
+            # Client.mail and Product.sku are unique and built from the factories' sequences.
             factories.ClientFactory.reset_sequence(
                 (Client.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
             )
-            catalogue = self.create_products(products)
-            staff, clients, markets = self.create_clients(customers)
+            factories.ProductFactory.reset_sequence(next_sku_number())
+            last_purchase = Purchase.objects.aggregate(last=Max("pk"))["last"] or 0
+            catalogue = self.create_products(products + deleted_products)
+            staff, clients, markets = self.create_clients(customers + deleted_clients)
             counts = self.create_purchases(orders, staff, clients, markets, catalogue)
+            self.clients, self.catalogue = clients, catalogue
+            counts.update(self.delete_some(deleted_clients, deleted_products))
+            # One guest customer per normalised email of a purchase without a client.
+            counts["guest_customers"] = (
+                Purchase.objects.filter(pk__gt=last_purchase, client__isnull=True, is_test=False)
+                .values(email=Lower(Trim("checkout_email")))
+                .distinct()
+                .count()
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded in {elapsed:.1f}s: {len(catalogue):,} products, "
-                f"{len(clients):,} clients (+{len(staff)} staff accounts), "
+                f"Seeded in {elapsed:.1f}s: {products:,} products (+{deleted_products} deleted "
+                f"since: {plural(counts['orphan_items'], 'purchase item')} keep only the sku), "
+                f"{customers:,} clients (+{len(staff)} staff accounts; +{deleted_clients} deleted "
+                f"since: {plural(counts['orphan_purchases'], 'purchase')} kept without a client), "
                 f"{counts['purchases']:,} purchases ({counts['paid']:,} paid; "
-                f"+{counts['test']} test purchases), {counts['items']:,} purchase items."
+                f"{plural(counts['guest_purchases'], 'guest checkout')} by "
+                f"{plural(counts['guests'], 'guest')}; +{counts['test']} test purchases), "
+                f"{counts['items']:,} purchase items."
             )
         )
         self.stdout.write(
             "The feeds leave out staff accounts and test purchases: "
-            f"{len(clients):,} customers, {counts['purchases']:,} orders."
+            f"{customers + counts['guest_customers']:,} customers ({customers:,} clients, then "
+            f"{plural(counts['guest_customers'], 'guest')}: one per email of the purchases "
+            f"without a client), {counts['purchases']:,} orders."
         )
 
     def create_products(self, count):
@@ -88,10 +126,22 @@ class Command(BaseCommand):
 
     def create_purchases(self, count, staff, clients, markets, catalogue):
         counts = {"purchases": count, "paid": 0, "test": max(3, count // 1000), "items": 0}
+        counts.update(guest_purchases=0, guests=0)
+        # Who bought what: the purchases of each client, the items of each product.
+        self.bought_by, self.bought = Counter(), Counter()
         if not count:
             return dict(counts, test=0)
         total = count + counts["test"]
         tests = set(random.sample(range(total), counts["test"]))
+        guest_checkouts = set(
+            random.sample(
+                [position for position in range(total) if position not in tests],
+                round(count * GUEST_SHARE),
+            )
+        )
+        guests: list[factories.GuestBuyer] = []
+        # Guests' addresses are numbered apart from earlier seeds' guests.
+        first_guest = Purchase.objects.filter(client__isnull=True).count() + 1
         joined = [client.joined_on for client in clients]
         # Some clients come back often, many once or never.
         loyalty = [random.paretovariate(1.5) for _ in clients]
@@ -107,6 +157,22 @@ class Command(BaseCommand):
                     purchase, lines = factories.build_purchase(
                         random.choice(staff), "EG", catalogue, placed_at=placed_at, is_test=True
                     )
+                elif position in guest_checkouts:
+                    # A guest comes back now and then. The second guest checkout
+                    # always does, typing the address differently: even a small
+                    # demo has a guest with two purchases.
+                    second = counts["guest_purchases"] == 1
+                    if guests and (second or random.random() < RETURNING_GUEST):
+                        guest = random.choice(guests)
+                    else:
+                        guest = factories.guest_buyer(first_guest + len(guests))
+                        guests.append(guest)
+                    email = factories.typed_email(guest.email, varied=second)
+                    purchase, lines = factories.build_purchase(
+                        guest, guest.market, catalogue, placed_at=placed_at, checkout_email=email
+                    )
+                    counts["guest_purchases"] += 1
+                    counts["paid"] += purchase.state == Purchase.State.PAID
                 else:
                     joined_by_then = max(1, bisect.bisect_right(joined, placed_at))
                     index = bisect.bisect_right(
@@ -117,9 +183,49 @@ class Command(BaseCommand):
                         clients[index], markets[index], catalogue, placed_at=placed_at
                     )
                     counts["paid"] += purchase.state == Purchase.State.PAID
+                    self.bought_by[clients[index].pk] += 1
                 purchases.append(purchase)
                 items.extend(lines)
+                self.bought.update(line.product_id for line in lines)
             Purchase.objects.bulk_create(purchases)
             PurchaseItem.objects.bulk_create(items)
             counts["items"] += len(items)
+        counts["guests"] = len(guests)
         return counts
+
+    def delete_some(self, clients, products):
+        """Delete ``clients`` clients who bought and ``products`` products that were bought
+        (of this seed's; others too when too few were), as a live shop's data has them."""
+        client_ids = pick_deleted(self.bought_by, [client.pk for client in self.clients], clients)
+        product_ids = pick_deleted(
+            self.bought, [product.pk for product in self.catalogue], products
+        )
+        Client.objects.filter(pk__in=client_ids).delete()  # purchases: client set to NULL
+        Product.objects.filter(pk__in=product_ids).delete()  # items: product set to NULL
+        return {
+            "orphan_purchases": sum(self.bought_by[pk] for pk in client_ids),
+            "orphan_items": sum(self.bought[pk] for pk in product_ids),
+        }
+
+
+def pick_deleted(bought: Counter, ids: list[int], count: int) -> list[int]:
+    """``count`` of ``ids`` at random, those ``bought`` counts first."""
+    chosen = random.sample(sorted(bought), min(count, len(bought)))
+    others = [pk for pk in ids if pk not in bought]
+    return chosen + random.sample(others, min(count - len(chosen), len(others)))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def next_sku_number() -> int:
+    """Where the product sku sequence goes on: past every product, and past every
+    sku a deleted product's items kept (ids are never reused, the sequence may be)."""
+    numbers = [Product.objects.aggregate(last=Max("pk"))["last"] or 0]
+    orphan_skus = PurchaseItem.objects.filter(product__isnull=True).values_list("sku", flat=True)
+    for sku in orphan_skus.distinct():
+        prefix, _, number = sku.partition("-")
+        if prefix == "SKU" and number.isdigit():
+            numbers.append(int(number))
+    return max(numbers) + 1
