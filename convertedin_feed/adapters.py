@@ -153,6 +153,8 @@ class FeedAdapter:
             for name, value in vars(klass).items():
                 if isinstance(value, Field | Related):
                     declared[name] = value
+                elif value is None and name in declared:  # ``key = None`` drops an inherited one
+                    del declared[name]
         cls.declared = declared
         cls._plans = {}
 

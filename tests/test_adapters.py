@@ -299,3 +299,15 @@ def test_filtering_across_a_to_many_relation_with_exists_serves_each_record_once
     BasketFactory.create_batch(2, member=member)
     MemberFactory()
     assert [r["id"] for r in customers_with(PaidMembersByExists, pull)] == [member.pk]
+
+
+class UngenderedMemberAdapter(MemberAdapter):
+    gender = None  # drops MemberAdapter's mapping: Member has no field named gender
+
+
+def test_a_key_set_to_none_drops_the_inherited_declaration(pull):
+    MemberFactory(gender_code="f")
+    assert MemberAdapter.declared["gender"] is not None
+    assert "gender" not in UngenderedMemberAdapter.declared
+    [record] = customers_with(UngenderedMemberAdapter, pull)
+    assert record["gender"] == "unknown"

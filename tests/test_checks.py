@@ -8,6 +8,7 @@ from django.db.models.functions import Lower, NullIf
 from django.test import override_settings
 
 from convertedin_feed.adapters import CustomerAdapter, FeedAdapter, Field, Related
+from tests.testapp.commerce import AccountAdapter, GuestOrderAdapter
 from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter, MemberAdapter
 from tests.testapp.models import Basket
 
@@ -453,3 +454,96 @@ def test_a_line_item_key_that_cannot_be_read_names_the_line_adapter():
         "Choices are: basket, basket_id, id, quantity, sku, unit_price"
     )
     assert "BasketLine's fields" in message.hint
+
+
+# ---------------------------------------------------------------------------
+# Guests and line items without a product
+
+COMMERCE = {
+    **ADAPTERS,
+    "customers": "tests.testapp.commerce.AccountAdapter",
+    "orders": "tests.testapp.commerce.CommerceOrderAdapter",
+}
+
+
+def test_the_commerce_shop_with_guests_checks_clean():
+    assert feed_messages(ADAPTERS=COMMERCE) == []
+
+
+class AccountsWithoutGuests(CustomerAdapter):
+    class Meta:
+        model = "testapp.Account"
+
+
+def test_guests_named_by_the_orders_adapter_only_are_an_error():
+    adapters = {**COMMERCE, "customers": f"{__name__}.AccountsWithoutGuests"}
+    [message] = [m for m in feed_messages(ADAPTERS=adapters) if m.id == "convertedin_feed.E008"]
+    assert "Meta.guests (none)" in message.msg
+    assert "tests.testapp.commerce.GuestOrderAdapter" in message.msg
+    assert "same GuestAdapter" in message.hint
+
+
+class GuestsWithoutEmail(GuestOrderAdapter):
+    class Meta:
+        email = None
+
+
+class AccountsWithGuestsWithoutEmail(AccountAdapter):
+    class Meta:
+        guests = GuestsWithoutEmail
+
+
+def test_a_guest_adapter_without_an_email_is_an_error():
+    adapters = {**COMMERCE, "customers": f"{__name__}.AccountsWithGuestsWithoutEmail"}
+    messages = feed_messages(ADAPTERS=adapters)
+    assert any(
+        m.id == "convertedin_feed.E008" and "GuestsWithoutEmail has no Meta.email" in m.msg
+        for m in messages
+    )
+
+
+class GuestsWithABadPath(GuestOrderAdapter):
+    first_name = Field("shipping_address__given_name")
+
+
+class AccountsWithBadGuests(AccountAdapter):
+    class Meta:
+        guests = GuestsWithABadPath
+
+
+def test_a_guest_adapters_bad_path_names_the_guests_and_the_key():
+    adapters = {**COMMERCE, "customers": f"{__name__}.AccountsWithBadGuests"}
+    message = only(feed_messages(ADAPTERS=adapters), "convertedin_feed.E004")
+    assert "GuestsWithABadPath (the guests of AccountsWithBadGuests)" in message.msg
+    assert "cannot read 'first_name'" in message.msg
+    assert "_convertedin_" not in message.msg
+
+
+class GuestsWithoutNames(GuestOrderAdapter):
+    first_name = None
+
+
+class AccountsWithNamelessGuests(AccountAdapter):
+    class Meta:
+        guests = GuestsWithoutNames
+
+
+def test_a_guest_adapter_without_a_required_key_is_warned_about():
+    adapters = {**COMMERCE, "customers": f"{__name__}.AccountsWithNamelessGuests"}
+    [warning] = [m for m in feed_messages(ADAPTERS=adapters) if m.id == "convertedin_feed.W003"]
+    assert "(the guests of AccountsWithNamelessGuests)" in warning.msg
+    assert "'first_name'" in warning.msg
+
+
+def test_a_product_fallback_without_a_fallback_path_is_warned_about():
+    [warning] = [
+        m for m in feed_messages(MISSING_PRODUCTS="fallback") if m.id == "convertedin_feed.W005"
+    ]
+    assert "BasketLineAdapter names no Meta.product_fallback" in warning.msg
+    assert feed_messages(ADAPTERS=COMMERCE, MISSING_PRODUCTS="fallback") == []
+
+
+@pytest.mark.parametrize("policy", ["keep", None, "Drop"])
+def test_an_unknown_missing_products_policy_is_a_settings_error(policy):
+    message = only(feed_messages(MISSING_PRODUCTS=policy), "convertedin_feed.E001")
+    assert "MISSING_PRODUCTS" in message.msg

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ class Shop:
     url: str
     token: str
     database: Path
+    manage: Callable[..., str]
 
     def rows(self, sql):
         with closing(sqlite3.connect(self.database)) as connection:
@@ -123,7 +125,7 @@ def shop(tmp_path_factory):
             except OSError:
                 assert time.monotonic() < deadline, f"no answer:\n{log_path.read_text()}"
                 time.sleep(0.1)
-        yield Shop(url=url, token=env["CONVERTEDIN_FEED_TOKEN"], database=database)
+        yield Shop(url=url, token=env["CONVERTEDIN_FEED_TOKEN"], database=database, manage=manage)
     finally:
         server.terminate()
         try:
@@ -188,6 +190,13 @@ def test_the_seeded_shop_has_guests_deleted_accounts_and_deleted_products(shop):
     assert emails_as_typed > len(shop.ids(GUEST_EMAILS))
     assert orphan_items > 0
     assert not shop.rows("SELECT id FROM shop_purchaseitem WHERE sku = ''")
+
+
+@pytest.mark.parametrize("feed", ["customers", "orders"])
+def test_a_preview_crawl_finds_nothing_the_platform_would_refuse(shop, feed):
+    """Guests, deleted accounts and products, several currencies: every record complete."""
+    report = shop.manage("convertedin_feed_preview", feed, "--crawl", "--per-page", "7")
+    assert "every record arrived once, in order, with its required keys" in report
 
 
 def test_customers_feed(shop):

@@ -9,9 +9,11 @@ import hashlib
 import logging
 import zoneinfo
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -235,3 +237,12 @@ def test_aggregates_over_two_to_many_relations_are_each_what_they_are_alone(pull
 def test_a_guest_adapter_is_declared_with_its_account_link_and_email():
     assert issubclass(GuestOrderAdapter, GuestAdapter)
     assert GuestOrderAdapter.account_path() == "account"
+
+
+def test_the_preview_crawl_counts_orders_it_cannot_link():
+    OrderFactory(account_deleted=True)  # no account, no email
+    OrderFactory(guest=True)
+    out = StringIO()
+    with pytest.raises(CommandError, match="problems"):
+        call_command("convertedin_feed_preview", "orders", "--crawl", stdout=out)
+    assert "1 records have no 'customer' (required)" in out.getvalue()

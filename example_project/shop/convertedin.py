@@ -153,8 +153,11 @@ class PurchaseAdapter(OrderAdapter):
     taxes_included = Field("prices_include_tax")  # rendered 0/1
     currency = Field("currency")
     country_code = Field("ship_country")  # names and alpha-3 codes render as alpha-2
-    # Mapped statuses change; the others ("pending", "refunded") pass through.
-    financial_status = Field("state", value_map={"paid": "successful", "cancelled": "canceled"})
+    # The shop's states, in the documents' words ("refunded" is already one).
+    financial_status = Field(
+        "state",
+        value_map={"pending": "processing", "paid": "successful", "cancelled": "canceled"},
+    )
     total_discounts = Field("discount")
     phone = Field("checkout_phone")
     # A path across a relation; null for a guest's purchase, which has no client.
