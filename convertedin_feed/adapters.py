@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -37,6 +37,7 @@ from convertedin_feed.relations import to_many_chains
 KeyTree: TypeAlias = Mapping[str, "KeyTree | str | None"]
 
 Row: TypeAlias = dict[str, Any]
+_Class = TypeVar("_Class")
 
 logger = logging.getLogger("convertedin_feed")
 
@@ -366,17 +367,7 @@ def guest_adapter_class(adapter: type[FeedAdapter]) -> type[GuestAdapter] | None
     option = adapter.option("guests")
     if option is None:
         return None
-    try:
-        guests = import_string(option) if isinstance(option, str) else option
-    except ImportError as exc:
-        raise FeedConfigurationError(
-            f"{adapter.__qualname__}.Meta.guests = {option!r} does not import: {exc}"
-        ) from exc
-    if not (isinstance(guests, type) and issubclass(guests, GuestAdapter)):
-        raise FeedConfigurationError(
-            f"{adapter.__qualname__}.Meta.guests = {option!r} is not a GuestAdapter subclass."
-        )
-    return guests
+    return _import_class(option, GuestAdapter, f"{adapter.__qualname__}.Meta.guests")
 
 
 def get_adapter(feed: str, request: Any = None) -> FeedAdapter:
@@ -391,20 +382,18 @@ def get_adapter(feed: str, request: Any = None) -> FeedAdapter:
 
 
 def load_adapter_class(path: Any, feed: str) -> type[FeedAdapter]:
-    if isinstance(path, type):
-        adapter_class = path
-    else:
-        try:
-            adapter_class = import_string(path)
-        except ImportError as exc:
-            raise FeedConfigurationError(
-                f'CONVERTEDIN_FEED["ADAPTERS"][{feed!r}] = {path!r} does not import: {exc}'
-            ) from exc
-    if not (isinstance(adapter_class, type) and issubclass(adapter_class, FeedAdapter)):
-        raise FeedConfigurationError(
-            f'CONVERTEDIN_FEED["ADAPTERS"][{feed!r}] = {path!r} is not a FeedAdapter subclass.'
-        )
-    return adapter_class
+    return _import_class(path, FeedAdapter, f'CONVERTEDIN_FEED["ADAPTERS"][{feed!r}]')
+
+
+def _import_class(value: Any, base: type[_Class], where: str) -> type[_Class]:
+    """``value``, a class or its dotted path, which must be a subclass of ``base``."""
+    try:
+        found = import_string(value) if isinstance(value, str) else value
+    except ImportError as exc:
+        raise FeedConfigurationError(f"{where} = {value!r} does not import: {exc}") from exc
+    if not (isinstance(found, type) and issubclass(found, base)):
+        raise FeedConfigurationError(f"{where} = {value!r} is not a {base.__name__} subclass.")
+    return found
 
 
 # ---------------------------------------------------------------------------
