@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeAlias, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, F, Model, OuterRef, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Lower, Trim
 from django.db.models.sql.datastructures import Join
 from django.utils.module_loading import import_string
@@ -210,6 +210,10 @@ class FeedAdapter:
         """What the feed reads, in paging order: this adapter's rows (customers add their guests)."""
         return [Part(self, self.plan(keys), self.feed_queryset())]
 
+    def select(self, plan: Plan, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """A page's rows as ``values()``: what ``plan`` maps, by ``pk``."""
+        return plan.values_queryset(queryset)
+
     @classmethod
     def base_queryset(cls) -> QuerySet[Any]:
         """The rows a plan's paths resolve against, without the shop's filters (system checks)."""
@@ -231,9 +235,9 @@ class FeedAdapter:
             return Field(key)
         return None
 
-    def aggregate_rows(self, group: list[Any], aggregates: dict[str, Any]) -> QuerySet[Any]:
+    def aggregate_rows(self, ids: list[Any], aggregates: dict[str, Any]) -> QuerySet[Any]:
         """``aggregates`` for each of the page's rows, as ``values()`` rows holding ``pk``."""
-        queryset = self.feed_queryset().filter(pk__in=group).order_by().values("pk")
+        queryset = self.feed_queryset().filter(pk__in=ids).order_by().values("pk")
         return queryset.annotate(**aggregates)
 
 
@@ -324,9 +328,21 @@ class GuestAdapter(FeedAdapter):
             return Field(GUEST_KEY)
         return super().default_declaration(key, children)
 
-    def aggregate_rows(self, group: list[Any], aggregates: dict[str, Any]) -> QuerySet[Any]:
-        queryset = self.guest_orders().filter(**{f"{GUEST_KEY}__in": group}).order_by()
-        return queryset.values(GUEST_KEY).annotate(**aggregates)
+    def select(self, plan: Plan, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Each guest's first order, with the aggregates over all of the guest's orders.
+
+        An aggregate is a subquery per row, one index lookup of the guest's key:
+        a ``GROUP BY`` over the page's keys would read every guest order (the
+        planner will not look a thousand expressions up in an index), and a
+        subquery per aggregate computes each as if alone.
+        """
+        orders = self.guest_orders().order_by()
+        mine = orders.filter(**{GUEST_KEY: OuterRef(GUEST_KEY)}).values(GUEST_KEY)
+        figures = {
+            alias: Subquery(mine.annotate(_figure=expression).values("_figure")[:1])
+            for alias, expression in plan.aggregates.items()
+        }
+        return plan.values_queryset(queryset, annotations=figures)
 
 
 class CustomerAdapter(FeedAdapter):
@@ -408,6 +424,10 @@ class Part:
     plan: Plan
     queryset: QuerySet[Any]
 
+    def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` (this part's, filtered or cut) as the ``values()`` rows the plan maps."""
+        return self.adapter.select(self.plan, queryset)
+
 
 @dataclass
 class RelatedPlan:
@@ -434,8 +454,6 @@ class Plan:
     related: list[RelatedPlan] = field(default_factory=list)
     methods: dict[str, Callable[..., Any]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    #: What aggregates are computed per: the row's ``pk``, or a guest's key.
-    group: str = "pk"
     #: An orders plan with guests: the guest adapter that links guest orders.
     guests: type[GuestAdapter] | None = None
     #: Money keys whose value is computed (an aggregate, an expression, a
@@ -447,8 +465,6 @@ class Plan:
         model = adapter.get_model()
         extra_keys = tuple(adapter.option("extra_keys", ()) or ())
         plan = cls(adapter=adapter, keys=(*keys, *(k for k in extra_keys if k not in keys)))
-        if issubclass(adapter, GuestAdapter):
-            plan.group = GUEST_KEY
         for key in plan.keys:
             declaration = adapter.declared.get(key)
             children = keys.get(key)
@@ -470,7 +486,8 @@ class Plan:
                     )
                 plan.annotations[_ACCOUNT] = F(plan.guests.account_path())
                 plan.annotations[GUEST_KEY] = plan.guests.guest_key()
-        plan.aggregate_sets = _aggregate_sets(model, plan.aggregates)
+        if not issubclass(adapter, GuestAdapter):  # a guest's are in its row (GuestAdapter.select)
+            plan.aggregate_sets = _aggregate_sets(model, plan.aggregates)
         plan.computed_money = [
             key
             for key in plan.keys
@@ -529,10 +546,12 @@ class Plan:
 
     # Running a plan
 
-    def values_queryset(self, queryset: QuerySet[Any], *extra: str) -> QuerySet[Any]:
+    def values_queryset(
+        self, queryset: QuerySet[Any], *extra: str, annotations: dict[str, Any] | None = None
+    ) -> QuerySet[Any]:
         """The page's rows as ``values()``, by ``pk``; refused if a join would repeat rows."""
         fields = dict.fromkeys(("pk", *extra, *self.paths.values()))
-        rows = queryset.order_by("pk").values(*fields, **self.annotations)
+        rows = queryset.order_by("pk").values(*fields, **self.annotations, **(annotations or {}))
         fanning = to_many_joins(rows)
         if fanning:
             raise FeedConfigurationError(
@@ -566,15 +585,11 @@ class Plan:
                 f"{self.adapter.__qualname__}: a page holds a record twice; its queryset "
                 "repeats rows (a join or a union). A record is served once or not at all."
             )
-        if self.aggregate_sets:
-            group = [row[self.group] for row in rows]
         for aggregates in self.aggregate_sets:
-            aggregated = {
-                row.pop(self.group): row for row in adapter.aggregate_rows(group, aggregates)
-            }
+            aggregated = {row.pop("pk"): row for row in adapter.aggregate_rows(ids, aggregates)}
             missing = dict.fromkeys(aggregates)  # a row deleted since the page was read
             for row in rows:
-                row.update(aggregated.get(row[self.group], missing))
+                row.update(aggregated.get(row["pk"], missing))
         for related in self.related:
             children = self._children(adapter, related, ids, self._currencies(rows))
             for row in rows:

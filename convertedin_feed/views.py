@@ -97,8 +97,7 @@ class FeedView(APIView):
         segments = [
             # Filters are the feed's own model's; a customers feed's guests come unfiltered.
             Segment(
-                self.filter_queryset(part.queryset) if index == 0 else part.queryset,
-                part.plan.values_queryset,
+                self.filter_queryset(part.queryset) if index == 0 else part.queryset, part.select
             )
             for index, part in enumerate(parts)
         ]

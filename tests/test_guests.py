@@ -168,13 +168,14 @@ def test_pages_at_any_depth_take_the_same_queries(pull):
         last_page = response.json()["last_page"]
         counts.append(len(captured))
         page += 1
-    # Pages 1-3 hold accounts, 4-6 guests: a page is its segment's rows and their
-    # aggregates, deep in the crawl as on page 2. Page 4 first finds the accounts
-    # exhausted (one more query); a page spanning both segments reads both.
+    # Pages 1-3 hold accounts, 4-6 guests: an accounts page is its rows and their
+    # aggregates, deep in the crawl as on page 2; a guests page is one query, its
+    # rows with each guest's figures looked up by index. Page 4 first finds the
+    # accounts exhausted (one more query).
     assert len(counts) == 6
     assert counts[1] == counts[2] == 2
-    assert counts[4] == counts[5] == 2
-    assert counts[3] == 3
+    assert counts[4] == counts[5] == 1
+    assert counts[3] == 2
 
 
 def test_an_order_with_neither_account_nor_email_is_a_record_problem(pull, caplog):
