@@ -591,7 +591,8 @@ class Plan:
             for row in rows:
                 row.update(aggregated.get(row["pk"], missing))
         for related in self.related:
-            children = self._children(adapter, related, ids, self._currencies(rows))
+            currencies_of_rows = self._currencies(rows) if related.plan.computed_money else []
+            children = self._children(adapter, related, ids, currencies_of_rows)
             for row in rows:
                 row[related.key] = children.get(row["pk"], [])
 
@@ -686,10 +687,11 @@ class Plan:
             related.plan.values_queryset(queryset, related.link).order_by(related.link, "pk")
         )
         found: dict[int, list[str]] = {}
-        currency_of = dict(zip(ids, currencies, strict=True))
-        records = related.plan.records(
-            child_adapter, rows, found, [currency_of[row[related.link]] for row in rows]
-        )
+        child_currencies = None
+        if related.plan.computed_money:
+            currency_of = dict(zip(ids, currencies, strict=True))
+            child_currencies = [currency_of[row[related.link]] for row in rows]
+        records = related.plan.records(child_adapter, rows, found, child_currencies)
         grouped: defaultdict[Any, list[Row]] = defaultdict(list)
         products = "product_id" in related.plan.keys and issubclass(
             related.adapter, LineItemAdapter

@@ -1,12 +1,16 @@
 """An order's line items: one per line, and a line whose product was deleted by ``MISSING_PRODUCTS``."""
 
 import logging
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.test import override_settings
 
+from convertedin_feed.adapters import Field, Related
 from tests.factories import OrderFactory, OrderLineFactory
+from tests.testapp.commerce import CommerceOrderAdapter, OrderLineAdapter
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +70,22 @@ def test_fallback_serves_the_adapters_named_fallback(pull, order, caplog):
 def test_a_line_item_problem_never_reads_record_none(pull, order, caplog):
     orders_with(pull)
     assert all("record None" not in r.getMessage() for r in caplog.records)
+
+
+class UnitPriceLines(OrderLineAdapter):
+    price = Field(
+        ExpressionWrapper(F("line_price_incl_tax") / Value(7.0), output_field=DecimalField())
+    )
+
+
+class UnitPriceOrders(CommerceOrderAdapter):
+    line_items = Related("lines", UnitPriceLines)
+
+
+@pytest.mark.parametrize(("currency", "price"), [("JPY", 143), ("KWD", 142.857), ("EGP", 142.86)])
+def test_a_computed_line_price_is_rounded_in_its_orders_currency(pull, currency, price):
+    order = OrderFactory(currency=currency)
+    OrderLineFactory(order=order, quantity=1, line_price_incl_tax=Decimal("1000.00"))
+    adapters = {**COMMERCE["ADAPTERS"], "orders": f"{__name__}.UnitPriceOrders"}
+    [record] = orders_with(pull, ADAPTERS=adapters)
+    assert [line["price"] for line in record["line_items"]] == [price]
