@@ -62,10 +62,13 @@ class Tally:
 
 @dataclass(frozen=True)
 class PageEnd:
-    """Where a page ended, ``(segment, key)``, and the total its crawl was told (kept steady)."""
+    """Where a page ended, ``(segment, key)``, and what its crawl was told when it began:
+    the total, kept steady, and each segment's greatest key then, which bounds the rows
+    the crawl reads (rows added since wait for the next crawl)."""
 
     after: tuple[int, Any]
     total: int
+    tops: tuple[Any, ...]
 
 
 class PageMemory:
@@ -78,7 +81,7 @@ class PageMemory:
     def __init__(self, scope: str, cache: BaseCache | None = None, timeout: int | None = None):
         self.cache = cache
         self.timeout = timeout
-        self.prefix = "convertedin_feed:2:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+        self.prefix = "convertedin_feed:3:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
     @classmethod
     def for_scope(cls, scope: str) -> PageMemory:
@@ -158,36 +161,52 @@ def paginate(
     previous = memory.end_of(number - 1, per_page) if number > 1 else None
     chunks: list[tuple[int, list[Any]]] = []
     wanted = per_page
+    tops: tuple[Any, ...] | None
     if previous is not None:
-        total = previous.total
+        total, tops = previous.total, previous.tops
         start, after = previous.after
         for index in range(start, len(segments)) if offset < total else ():
-            queryset = segments[index].queryset
+            queryset = _bounded(segments[index].queryset, tops, index)
+            if queryset is None:
+                continue
             if index == start:
                 queryset = queryset.filter(pk__gt=after)
             wanted -= _read(segments[index].select(queryset), 0, wanted, index, chunks)
             if not wanted:
                 break
     else:
-        counts = [
-            _total(segment.queryset, memory, index, crawl_start=number == 1)
+        tallies = [
+            _tally(segment.queryset, memory, index, crawl_start=number == 1)
             for index, segment in enumerate(segments)
         ]
-        total = sum(counts)
+        total = sum(tally.count for tally in tallies)
+        tops = tuple(tally.top for tally in tallies) if memory.enabled else None
         skip = offset
         for index, segment in enumerate(segments) if offset < total else ():
-            if skip >= counts[index]:
-                skip -= counts[index]
+            count = tallies[index].count
+            queryset = _bounded(segment.queryset, tops, index)
+            if queryset is None or skip >= count:
+                skip -= min(skip, count)
                 continue
-            wanted -= _read(segment.select(segment.queryset), skip, wanted, index, chunks)
+            wanted -= _read(segment.select(queryset), skip, wanted, index, chunks)
             skip = 0
             if not wanted:
                 break
     rows = [row for _, part in chunks for row in part]
-    if rows:
-        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total)
+    if rows and tops is not None:
+        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total, tops=tops)
         memory.remember_end(number, per_page, end)
     return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=tuple(chunks))
+
+
+def _bounded(
+    queryset: QuerySet[Any], tops: tuple[Any, ...] | None, index: int
+) -> QuerySet[Any] | None:
+    """The segment's rows as its crawl counted them: up to its top key then (``None``: empty)."""
+    if tops is None:  # nothing remembered: the rows as they are now
+        return queryset
+    top = tops[index]
+    return None if top is None else queryset.filter(pk__lte=top)
 
 
 def _read(
@@ -199,28 +218,31 @@ def _read(
     return len(rows)
 
 
-def _total(queryset: QuerySet[Any], memory: PageMemory, segment: int, *, crawl_start: bool) -> int:
-    """The remembered total; a crawl's first page adds the rows that arrived since it was counted.
+def _tally(
+    queryset: QuerySet[Any], memory: PageMemory, segment: int, *, crawl_start: bool
+) -> Tally:
+    """The remembered tally; a crawl's first page adds the rows that arrived since it was counted.
 
     Keys grow with time, so new rows sort after the remembered top key: counting
     them is an index range scan over the few new rows, not the table, and no
-    row present when the crawl starts can fall past its last page.
+    row present when the crawl starts can fall past its last page. Without a
+    memory, the rows are counted, and no top is needed.
     """
     if not memory.enabled:
-        return queryset.count()
+        return Tally(count=queryset.count(), top=None)
     tally = memory.tally(segment)
     if tally is not None and not crawl_start:
-        return tally.count
+        return tally
     if tally is None:
         tally = Tally(count=queryset.count(), top=_top_key(queryset))
     else:
         newer = queryset if tally.top is None else queryset.filter(pk__gt=tally.top)
         arrived = newer.count()
         if not arrived:
-            return tally.count
+            return tally
         tally = Tally(count=tally.count + arrived, top=_top_key(queryset))
     memory.remember_tally(segment, tally)
-    return tally.count
+    return tally
 
 
 def _top_key(queryset: QuerySet[Any]) -> Any:

@@ -247,3 +247,22 @@ def test_the_preview_crawl_counts_orders_it_cannot_link():
     with pytest.raises(CommandError, match="problems"):
         call_command("convertedin_feed_preview", "orders", "--crawl", stdout=out)
     assert "1 records have no 'customer' (required)" in out.getvalue()
+
+
+def test_accounts_and_guests_added_mid_crawl_never_push_a_customer_out_of_it(pull):
+    """New accounts sort before every guest: the crawl reads the rows it counted when it began."""
+    existing = [a.pk for a in AccountFactory.create_batch(3)]
+    for n in range(4):
+        OrderFactory(guest=True, guest_email=f"early{n}@example.com")
+    existing += [guest_id(f"early{n}@example.com") for n in range(4)]
+    served, page, last_page = [], 1, 1
+    while page <= last_page:
+        body = pull("customers", page=page, per_page=2).json()
+        served += [c["id"] for c in body["data"]]
+        last_page = body["last_page"]
+        AccountFactory()  # the shop signs customers up while the crawl runs
+        OrderFactory(guest=True, guest_email=f"late{page}@example.com")
+        page += 1
+    assert served == existing
+    # The next crawl has them.
+    assert len(crawl(pull, "customers", per_page=2)) == 7 + 2 * 4
