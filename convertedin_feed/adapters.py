@@ -255,9 +255,10 @@ class GuestAdapter(FeedAdapter):
     - ``account``: the order's link to the account, e.g. ``"user"``.
     - ``email``: the order's contact email, a path or an expression.
 
-    ``id`` is :meth:`guest_id` of the normalised email and ``email`` the
-    normalised email, unless declared. Name this class in ``Meta.guests`` of
-    both the customers and the orders adapter.
+    ``id`` is always :meth:`guest_id` of the normalised email (override that
+    method to change it: the orders feed links through it too); ``email`` is
+    the normalised email unless declared. Name this class in ``Meta.guests``
+    of both the customers and the orders adapter.
     """
 
     class Meta:
@@ -318,8 +319,6 @@ class GuestAdapter(FeedAdapter):
         return "guest-" + hashlib.sha256(email.encode()).hexdigest()[:20]
 
     def dehydrate_id(self, record: Row) -> Any:
-        if "id" in type(self).declared:  # the shop's own id for its guests
-            return record["id"]
         return self.guest_id(record["id"])
 
     @classmethod
@@ -502,6 +501,11 @@ class Plan:
         if fallback is not None:
             plan.annotations[_PRODUCT_FALLBACK] = (
                 F(fallback) if isinstance(fallback, str) else fallback
+            )
+        if issubclass(adapter, GuestAdapter) and "id" in adapter.declared:
+            plan.problems.append(
+                "declares 'id', which for a guest is guest_id() of its email: override "
+                "guest_id() instead, so that the orders feed links its orders to the same id"
             )
         for key in adapter.declared:
             if key not in plan.keys:

@@ -547,3 +547,19 @@ def test_a_product_fallback_without_a_fallback_path_is_warned_about():
 def test_an_unknown_missing_products_policy_is_a_settings_error(policy):
     message = only(feed_messages(MISSING_PRODUCTS=policy), "convertedin_feed.E001")
     assert "MISSING_PRODUCTS" in message.msg
+
+
+class GuestsWithTheirOwnId(GuestOrderAdapter):
+    id = Field("number")
+
+
+class AccountsWithOwnIdGuests(AccountAdapter):
+    class Meta:
+        guests = GuestsWithTheirOwnId
+
+
+def test_a_guest_adapter_cannot_declare_an_id_the_orders_would_not_link_to():
+    adapters = {**COMMERCE, "customers": f"{__name__}.AccountsWithOwnIdGuests"}
+    message = only(feed_messages(ADAPTERS=adapters), "convertedin_feed.E005")
+    assert "GuestsWithTheirOwnId (the guests of AccountsWithOwnIdGuests)" in message.msg
+    assert "override guest_id() instead" in message.msg
