@@ -215,11 +215,6 @@ class FeedAdapter:
         return plan.values_queryset(queryset)
 
     @classmethod
-    def base_queryset(cls) -> QuerySet[Any]:
-        """The rows a plan's paths resolve against, without the shop's filters (system checks)."""
-        return cls.get_model()._default_manager.all()
-
-    @classmethod
     def default_declaration(cls, key: str, children: Any) -> Declaration | None:
         """A key the adapter leaves undeclared reads the model's field of the same name."""
         if key == "id":
@@ -294,10 +289,6 @@ class GuestAdapter(FeedAdapter):
             .exclude(**{f"{GUEST_KEY}__isnull": True})
             .exclude(**{GUEST_KEY: ""})
         )
-
-    @classmethod
-    def base_queryset(cls) -> QuerySet[Any]:
-        return cls.guest_rows(super().base_queryset())
 
     def guest_orders(self) -> QuerySet[Any]:
         """Every order of every guest, on the feed's database."""

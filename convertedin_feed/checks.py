@@ -12,6 +12,7 @@ from django.db.models import ManyToOneRel, Model
 from django.db.models.constants import LOOKUP_SEP
 
 from convertedin_feed.adapters import (
+    GUEST_KEY,
     MISSING_PRODUCT_POLICIES,
     CustomerAdapter,
     FeedAdapter,
@@ -331,7 +332,7 @@ def _check_mapping(
     try:
         guests = guest_adapter_class(adapter_class)
         if guests is not None and issubclass(adapter_class, CustomerAdapter):
-            guests.base_queryset()  # Meta.account and Meta.email resolve
+            guests.guest_rows(guests.get_model()._default_manager.all())  # Meta.account, .email
             plans.append(guests.plan(keys))
     except (ImproperlyConfigured, FieldError) as exc:
         return [
@@ -395,6 +396,8 @@ def _sources(plan: Plan) -> list[tuple[str, Any, Field]]:
         declaration = plan.adapter.declared.get(key)
         if key in plan.paths:  # declared, or the model field of the same name
             path = plan.paths[key]
+            if path == GUEST_KEY:  # a guest's email, ours: Meta.email is checked on its own
+                continue
             shown = declaration if isinstance(declaration, Field) else Field(path)
             sources.append((key, path, shown))
         elif isinstance(declaration, Field) and declaration.expression is not None:
@@ -406,9 +409,10 @@ def _unreadable(adapter: type[FeedAdapter], source: Any) -> Exception | None:
     """Why ``source`` does not resolve on the adapter's model alone, if it does not.
 
     Resolved against a fresh queryset, one source at a time: an error then names
-    only the model's own fields, never another key's annotation. No query runs.
+    only the model's own fields, never another key's annotation nor ours. No
+    query runs.
     """
-    queryset = adapter.base_queryset()
+    queryset = adapter.get_model()._default_manager.all()
     try:
         if isinstance(source, str):
             queryset.values(source)
