@@ -25,9 +25,10 @@ from convertedin_feed.serializers import (
     IdField,
     MoneyField,
     OrderSerializer,
+    RecordRenderer,
     TextField,
 )
-from tests.factories import BasketFactory, MemberFactory
+from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 
 
 @pytest.mark.parametrize(
@@ -325,3 +326,25 @@ def test_the_feed_time_zone_can_change_between_pages():
     with override_settings(CONVERTEDIN_FEED={"TIME_ZONE": "America/New_York"}):
         new_york = render_json(CustomerSerializer(), record)["registered_at"]
     assert (tokyo, new_york) == ("2024-06-01 21:00:00", "2024-06-01 08:00:00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("feed", ["customers", "orders"])
+def test_clean_pages_take_the_generated_renderer_not_the_record_by_record_fallback(
+    pull, monkeypatch, feed
+):
+    """The generated loop falls back to the per-record path only for a record it cannot
+    render; a clean page (line items included) must never silently take the slow path."""
+    member = MemberFactory(phone="01000000001", first_name="A", last_name="B")
+    BasketLineFactory.create_batch(2, basket=BasketFactory(member=member, status="successful"))
+
+    def slow_path_taken(self, instance):
+        raise AssertionError(f"{self.kind} rendered record by record: {instance!r}")
+
+    monkeypatch.setattr(RecordRenderer, "_render_one", slow_path_taken)
+    response = pull(feed)
+    assert response.status_code == 200, response.content
+    [record] = response.json()["data"]
+    assert record["id"] == (member.pk if feed == "customers" else member.baskets.get().pk)
+    if feed == "orders":
+        assert len(record["line_items"]) == 2
