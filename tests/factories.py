@@ -11,11 +11,15 @@ from tests.testapp.models import (
     Address,
     Basket,
     BasketLine,
+    Gadget,
+    GadgetPicture,
     Item,
+    Label,
     Member,
     Order,
     OrderDiscount,
     OrderLine,
+    Section,
 )
 
 
@@ -241,3 +245,74 @@ def order_with_lines(
     OrderLineFactory.create_batch(lines, order=order, **(line_kwargs or {}))
     OrderDiscountFactory.create_batch(discounts, order=order, **(discount_kwargs or {}))
     return settle(order)
+
+
+# ---------------------------------------------------------------------------
+# The catalogue: sections nested to any depth, gadgets, labels and pictures.
+#
+#   SectionFactory()                      a root section
+#   SectionFactory(parent=section)        a subsection
+#   GadgetFactory(sections=[a, b], labels=[x])   a gadget filed under a and b, labelled x
+#   GadgetPictureFactory(gadget=gadget)   a picture of it, ``gadgets/picture-<n>.jpg``
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    parent = None
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    blurb = factory.Faker("sentence")
+    is_visible = True
+    opened = factory.Faker(
+        "date_time_between", start_date="-3y", end_date="-1d", tzinfo=timezone.utc
+    )
+
+
+class LabelFactory(DjangoModelFactory):
+    class Meta:
+        model = Label
+
+    name = factory.Sequence(lambda n: f"label-{n}")
+
+
+class GadgetFactory(DjangoModelFactory):
+    """A gadget; ``sections=[...]`` and ``labels=[...]`` file and label it."""
+
+    class Meta:
+        model = Gadget
+        skip_postgeneration_save = True  # the hooks save what they change
+
+    title = factory.Sequence(lambda n: f"Gadget {n}")
+    slug = factory.Sequence(lambda n: f"gadget-{n}")
+    body = factory.Faker("paragraph")
+    brand = factory.Faker("company")
+    price = factory.Faker("pydecimal", left_digits=3, right_digits=2, min_value=1, max_value=999)
+    was_price = None
+    stock = factory.Faker("pyint", min_value=0, max_value=50)
+    listed = True
+    listed_on = factory.Faker(
+        "date_time_between", start_date="-2y", end_date="-1d", tzinfo=timezone.utc
+    )
+
+    @factory.post_generation
+    def sections(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.sections.set(extracted)
+
+    @factory.post_generation
+    def labels(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.labels.set(extracted)
+
+
+class GadgetPictureFactory(DjangoModelFactory):
+    class Meta:
+        model = GadgetPicture
+
+    gadget = factory.SubFactory(GadgetFactory)
+    file = factory.Sequence(lambda n: f"gadgets/picture-{n}.jpg")
+    width = 800
+    height = 600
+    position = factory.Sequence(lambda n: n)

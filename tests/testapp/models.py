@@ -151,3 +151,52 @@ class OrderDiscount(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
     offer_name = models.CharField(max_length=128, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+
+# A catalogue unlike the example shop's (Category, Product): sections nested to any
+# depth, gadgets filed under any number of sections, labels as tags, and pictures.
+
+
+class Section(models.Model):
+    """A category; ``parent`` NULL for a root."""
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(blank=True)
+    blurb = models.TextField(blank=True)
+    is_visible = models.BooleanField(default=True)
+    opened = models.DateTimeField()
+
+
+class Label(models.Model):
+    """A gadget's tag."""
+
+    name = models.CharField(max_length=50)
+
+
+class Gadget(models.Model):
+    """A product."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField()
+    body = models.TextField(blank=True)
+    brand = models.CharField(max_length=100, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    was_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    stock = models.IntegerField(default=0)
+    listed = models.BooleanField(default=True)
+    listed_on = models.DateTimeField()
+    sections = models.ManyToManyField(Section, related_name="gadgets", blank=True)
+    labels = models.ManyToManyField(Label, related_name="gadgets", blank=True)
+
+
+class GadgetPicture(models.Model):
+    """A picture of a gadget; ``file`` is a storage-relative name such as ``gadgets/a.jpg``."""
+
+    gadget = models.ForeignKey(Gadget, on_delete=models.CASCADE, related_name="pictures")
+    file = models.CharField(max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(default=0)
