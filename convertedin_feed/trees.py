@@ -24,6 +24,14 @@ once a step adds no row the ``UNION`` has not seen, so bad data that loops (a
 category its own ancestor) still ends. The walk reads the bare table: the
 queryset's filters (visible categories only, say) apply to the nodes returned,
 not to the walk, so a hidden category's visible children are still found.
+
+The roots' ids are bound once, as parameters prepared by the primary key (so
+UUIDs and text keys work as integers do), in the first CTE; the second and the
+outer select read that CTE rather than binding them again. The one limit is
+the server's on recursion: MariaDB stops a walk after ``max_recursive_iterations``
+steps (1000 by default, so 1000 levels; it returns what it found by then) and
+MySQL raises past ``cte_max_recursion_depth`` (also 1000), far deeper than a
+category tree goes.
 """
 
 from __future__ import annotations
