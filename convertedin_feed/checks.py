@@ -13,22 +13,23 @@ from django.db.models.constants import LOOKUP_SEP
 
 from convertedin_feed.adapters import (
     GUEST_KEY,
-    MISSING_PRODUCT_POLICIES,
     CustomerAdapter,
     FeedAdapter,
     Field,
     GuestAdapter,
-    Plan,
+    StoreAdapter,
     guest_adapter_class,
-    load_adapter_class,
 )
 from convertedin_feed.auth import parse_networks
+from convertedin_feed.codes import country_code, currency_code
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
-from convertedin_feed.feeds import served_feeds
+from convertedin_feed.exceptions import UnknownFeed
+from convertedin_feed.feeds import Feed, configured_feeds
 from convertedin_feed.money import MAX_MONEY_PLACES, valid_money_places
+from convertedin_feed.plans import MISSING_PRODUCT_POLICIES, Plan, plan_for
 from convertedin_feed.record_errors import POLICIES
 from convertedin_feed.relations import referenced_paths, to_many_chain, to_many_chains
-from convertedin_feed.serializers import RecordSerializer
+from convertedin_feed.schemas import STOCK_KEYS, RecordSerializer
 from convertedin_feed.throttling import FeedRateThrottle
 
 MIN_TOKEN_LENGTH = 32
@@ -113,6 +114,16 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         )
     messages.extend(_check_access_settings())
     try:
+        configured_feeds()
+    except ImproperlyConfigured as exc:
+        messages.append(
+            checks.Error(
+                str(exc),
+                hint="FEEDS = None serves the platform's five feeds; a list names Feed objects.",
+                id="convertedin_feed.E001",
+            )
+        )
+    try:
         zoneinfo.ZoneInfo(feed_settings.time_zone_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         messages.append(
@@ -164,7 +175,7 @@ def _check_access_settings() -> list[checks.CheckMessage]:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_https(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    if getattr(settings, "SECURE_SSL_REDIRECT", False) or not served_feeds():
+    if getattr(settings, "SECURE_SSL_REDIRECT", False) or not _feeds():
         return []
     return [
         checks.Warning(
@@ -205,6 +216,14 @@ def check_tokens(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     ]
 
 
+def _feeds() -> tuple[Feed, ...]:
+    """The configured feeds; none when ``FEEDS`` is wrong (E001 says why)."""
+    try:
+        return configured_feeds()
+    except ImproperlyConfigured:
+        return ()
+
+
 @checks.register()
 def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     adapters = feed_settings.ADAPTERS
@@ -216,47 +235,61 @@ def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         ]
     messages: list[checks.CheckMessage] = []
-    for feed, served in served_feeds().items():
-        serializer_class = served.serializer_class
-        path = adapters.get(feed)
-        setting = f'{SETTING_NAME}["ADAPTERS"][{feed!r}]'
-        if not path:
+    for feed in _feeds():
+        setting = f'{SETTING_NAME}["ADAPTERS"][{feed.name!r}]'
+        try:
+            adapter_class = feed.get_adapter_class()
+        except UnknownFeed:
             messages.append(
                 checks.Error(
-                    f"No adapter is configured for the {feed!r} feed.",
-                    hint=f'Set {setting} to the dotted path of a FeedAdapter subclass in your app, e.g. "shop.convertedin.{feed.title()}Adapter".',
+                    f"No adapter is configured for the {feed.name!r} feed.",
+                    hint=f"Set {setting} to the dotted path of a {feed.adapter_class.__name__} "
+                    f'subclass in your app, e.g. "shop.convertedin.{feed.name.title()}Adapter".',
                     id="convertedin_feed.E002",
                 )
             )
             continue
-        try:
-            adapter_class = load_adapter_class(path, feed)
         except ImproperlyConfigured as exc:
             messages.append(
                 checks.Error(
                     str(exc),
-                    hint="The adapter must live in an importable module of your app, not in settings.py.",
+                    hint=f"The adapter must subclass {feed.adapter_class.__name__} and live in an "
+                    "importable module of your app, not in settings.py.",
                     id="convertedin_feed.E003",
                 )
             )
             continue
-        messages.extend(_check_mapping(feed, adapter_class, serializer_class))
-    messages.extend(_check_guests(adapters))
+        if issubclass(adapter_class, FeedAdapter):
+            messages.extend(_check_mapping(feed.name, adapter_class, feed.schema))
+        if issubclass(adapter_class, StoreAdapter) and "get_store" not in vars(adapter_class):
+            messages.extend(_check_store(feed.name))
+    messages.extend(_check_guests())
+    messages.extend(_check_site_url())
     return messages
 
 
-def _check_guests(adapters: dict[str, Any]) -> list[checks.CheckMessage]:
+def _adapter_class(name: str) -> type[Any] | None:
+    """The adapter class of the feed called ``name``, when it is served and imports."""
+    for feed in _feeds():
+        if feed.name == name:
+            try:
+                return feed.get_adapter_class()
+            except ImproperlyConfigured:
+                return None  # E002/E003 say why
+    return None
+
+
+def _check_guests() -> list[checks.CheckMessage]:
     """E008: guests named by one feed's adapter and not the other's, or a guest adapter that
     cannot work; W005: a product fallback asked for that no line adapter names."""
     named: dict[str, Any] = {}
     messages: list[checks.CheckMessage] = []
     for feed in ("customers", "orders"):
+        adapter_class = _adapter_class(feed)
+        if adapter_class is None or not issubclass(adapter_class, FeedAdapter):
+            continue
         try:
-            adapter_class = load_adapter_class(adapters[feed], feed) if adapters.get(feed) else None
-        except ImproperlyConfigured:
-            continue  # E003 says why
-        try:
-            guests = guest_adapter_class(adapter_class) if adapter_class else None
+            guests = guest_adapter_class(adapter_class)
             if guests is not None:
                 guests.guest_key(), guests.account_path()
         except ImproperlyConfigured as exc:
@@ -276,13 +309,10 @@ def _check_guests(adapters: dict[str, Any]) -> list[checks.CheckMessage]:
                 "Name the same GuestAdapter in the Meta of both adapters.",
             )
         )
-    fallback_wanted = feed_settings.MISSING_PRODUCTS == "fallback"
-    orders_path = adapters.get("orders")
-    if fallback_wanted and orders_path:
+    orders = _adapter_class("orders")
+    if feed_settings.MISSING_PRODUCTS == "fallback" and orders is not None:
         try:
-            plan = load_adapter_class(orders_path, "orders").plan(
-                served_record_keys().get("orders", {})
-            )
+            plan = plan_for(orders, served_record_keys().get("orders", {}))
         except (ImproperlyConfigured, FieldError, LookupError):
             return messages  # E003/E004 say why
         for related in plan.related:
@@ -301,10 +331,83 @@ def _check_guests(adapters: dict[str, Any]) -> list[checks.CheckMessage]:
     return messages
 
 
+def _check_store(feed: str) -> list[checks.CheckMessage]:
+    """E011: the ``STORE`` setting cannot fill the storeinfo record."""
+    store = feed_settings.STORE
+    problems: list[str] = []
+    if not isinstance(store, dict):
+        problems.append(f"must be a dict, not {type(store).__name__}")
+        store = {}
+    unknown = sorted(set(store) - set(STORE_KEYS))
+    if unknown:
+        problems.append(f"has unknown keys {', '.join(map(repr, unknown))}")
+    for key in ("name", "currency", "email", "country"):
+        if not str(store.get(key) or "").strip():
+            problems.append(f"has no {key!r}")
+    if store.get("currency") and currency_code(str(store["currency"])) is None:
+        problems.append(f"'currency' = {store['currency']!r} is no ISO 4217 code")
+    for key in ("country", "country_code"):
+        if store.get(key) and country_code(str(store[key])) is None:
+            problems.append(f"{key!r} = {store[key]!r} is no ISO 3166 country")
+    zone = store.get("time_zone")
+    if zone is not None:
+        try:
+            zoneinfo.ZoneInfo(str(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(f"'time_zone' = {zone!r} is not an IANA time zone")
+    return [
+        checks.Error(
+            f'{SETTING_NAME}["STORE"] {problem}: the {feed!r} feed serves it.',
+            hint='STORE = {"name": ..., "currency": "EGP", "time_zone": "Africa/Cairo", '
+            '"email": ..., "description": ..., "country": "EG"}; or subclass StoreAdapter '
+            "and override get_store().",
+            id="convertedin_feed.E011",
+        )
+        for problem in problems
+    ]
+
+
+#: The keys ``STORE`` takes.
+STORE_KEYS = ("name", "currency", "time_zone", "email", "description", "country", "country_code")
+
+
+def _check_site_url() -> list[checks.CheckMessage]:
+    """E010: a feed serves absolute URLs and ``SITE_URL`` cannot make them."""
+    from urllib.parse import urlsplit
+
+    from convertedin_feed.fields import URLKeyField
+
+    needing = [
+        feed.name
+        for feed in _feeds()
+        if any(
+            isinstance(getattr(field, "child", field), URLKeyField)
+            or any(
+                isinstance(nested, URLKeyField)
+                for nested in getattr(getattr(field, "child", None), "fields", {}).values()
+            )
+            for field in feed.schema().fields.values()
+        )
+    ]
+    site = feed_settings.SITE_URL
+    if not needing:
+        return []
+    parts = urlsplit(site) if isinstance(site, str) else None
+    if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
+        return []
+    return [
+        checks.Error(
+            f'{SETTING_NAME}["SITE_URL"] = {site!r} is not an absolute http(s) URL, and the '
+            f"{', '.join(map(repr, needing))} feed serves absolute URLs built from it.",
+            hint='Set it to the shop\'s public address, e.g. "https://shop.example": URLs '
+            "are never built from the request's Host header, which the caller controls.",
+            id="convertedin_feed.E010",
+        )
+    ]
+
+
 def served_record_keys() -> dict[str, Any]:
-    return {
-        feed: served.serializer_class.documented_keys() for feed, served in served_feeds().items()
-    }
+    return {feed.name: feed.schema.documented_keys() for feed in _feeds()}
 
 
 def _e008(message: str, hint: str) -> checks.CheckMessage:
@@ -317,7 +420,7 @@ def _check_mapping(
     name = f"{adapter_class.__module__}.{adapter_class.__qualname__}"
     keys = serializer_class.documented_keys()
     try:
-        plan = adapter_class.plan(keys)
+        plan = plan_for(adapter_class, keys)
         adapter_class.get_model()
     except (ImproperlyConfigured, FieldError, LookupError, TypeError, ValueError) as exc:
         return [
@@ -333,7 +436,7 @@ def _check_mapping(
         guests = guest_adapter_class(adapter_class)
         if guests is not None and issubclass(adapter_class, CustomerAdapter):
             guests.guest_rows(guests.get_model()._default_manager.all())  # Meta.account, .email
-            plans.append(guests.plan(keys))
+            plans.append(plan_for(guests, keys))
     except (ImproperlyConfigured, FieldError) as exc:
         return [
             checks.Error(
@@ -370,6 +473,17 @@ def _check_mapping(
         for problem in checked.problems
     ]
     messages.extend(relations)
+    omittable = set(serializer_class.omit_unmapped)
+    if set(STOCK_KEYS) <= omittable and set(STOCK_KEYS) <= plan.unmapped:
+        messages.append(
+            checks.Error(
+                f"The {feed!r} adapter {name} maps neither 'quantity' nor 'stock_status': the "
+                "platform needs one to show or hide a product.",
+                hint="Declare quantity = Field(...) (a number in stock) or stock_status = Field(...).",
+                obj=adapter_class,
+                id="convertedin_feed.E009",
+            )
+        )
     required = serializer_class.required_keys()
     messages.extend(
         checks.Warning(

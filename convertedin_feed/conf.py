@@ -2,12 +2,20 @@
 
 Values are looked up on first access and forgotten on ``setting_changed``, so
 ``override_settings`` works in tests and nothing is frozen into class bodies.
+
+This module also owns the app's one way to forget what was built from settings
+and adapters (compiled plans, record formatters): :func:`memo`. Every such cache
+is a :func:`memo`, and :func:`forget` (called on ``setting_changed``) clears them
+all with the settings. Pure lookups that no setting can change (an ISO code's
+name, a currency's minor units) are plain ``lru_cache`` functions.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -61,6 +69,16 @@ DEFAULTS: dict[str, Any] = {
     "MONEY_PLACES": "currency",
     # Largest request body in bytes; a longer one is a 413 before it is read.
     "MAX_BODY_SIZE": 64 * 1024,
+    # The feeds served, in the platform's crawl order: Feed objects or their
+    # dotted paths. None means the five the platform documents
+    # (convertedin_feed.feeds.BUILTIN_FEEDS).
+    "FEEDS": None,
+    # The shop's public address ("https://shop.example"): product and image
+    # URLs are made absolute with it, never with the request's Host header.
+    "SITE_URL": None,
+    # The storeinfo feed's record: name, currency, time_zone (an IANA name;
+    # None means settings.TIME_ZONE), email, description, country.
+    "STORE": {},
 }
 
 
@@ -102,8 +120,32 @@ class FeedSettings:
 
 feed_settings = FeedSettings()
 
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+_memos: list[Callable[[], None]] = []
+
+#: The Django settings what a :func:`memo` holds may be built from.
+WATCHED_SETTINGS = frozenset((SETTING_NAME, "TIME_ZONE", "MEDIA_URL", "STORAGES"))
+
+
+def memo(maxsize: int | None = None) -> Callable[[_Function], _Function]:
+    """``functools.lru_cache`` for what is built from settings or adapters, forgotten by :func:`forget`."""
+
+    def decorate(function: _Function) -> _Function:
+        cached = functools.lru_cache(maxsize=maxsize)(function)
+        _memos.append(cached.cache_clear)
+        return cached  # type: ignore[return-value]
+
+    return decorate
+
+
+def forget() -> None:
+    """Forget the settings read so far and everything built from them."""
+    feed_settings.reload()
+    for clear in _memos:
+        clear()
+
 
 @receiver(setting_changed)
-def _reload_feed_settings(*, setting: str, **kwargs: Any) -> None:
-    if setting in (SETTING_NAME, "TIME_ZONE"):
-        feed_settings.reload()
+def _forget_on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in WATCHED_SETTINGS:
+        forget()

@@ -1,46 +1,159 @@
-"""The feeds a project serves, found where they are declared: its URLconf."""
+"""Feeds: each one declarative object, and the list a project serves.
+
+A :class:`Feed` says everything the app needs to serve one of the platform's
+endpoints: its name, its record schema, the adapter base class a shop
+subclasses, how it pages (or that it does not) and its filters. ``urls.py``
+and the system checks are derived from :func:`configured_feeds`, the
+``FEEDS`` setting: a shop adds a feed by declaring a ``Feed`` and listing it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, re_path
 
-from convertedin_feed.serializers import RecordSerializer
+from convertedin_feed.adapters import (
+    Adapter,
+    CategoryAdapter,
+    CustomerAdapter,
+    OrderAdapter,
+    ProductAdapter,
+    StoreAdapter,
+    import_class,
+)
+from convertedin_feed.conf import SETTING_NAME, feed_settings, memo
+from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
+from convertedin_feed.filters import ProductFilterSet
+from convertedin_feed.pagination import FeedPagination
+from convertedin_feed.schemas import (
+    CategorySerializer,
+    CustomerSerializer,
+    OrderSerializer,
+    ProductSerializer,
+    RecordSerializer,
+    StoreInfoSerializer,
+)
 
 
 @dataclass(frozen=True)
-class ServedFeed:
+class Feed:
+    """One endpoint of the platform, ``POST convertedin/<name>``.
+
+    - ``schema``: the record serializer whose fields are the documented keys.
+    - ``adapter_class``: the base class the shop's adapter (``ADAPTERS[name]``) subclasses.
+    - ``default_adapter``: the adapter used when ``ADAPTERS`` names none (a
+      class or dotted path); ``None`` makes an ``ADAPTERS`` entry required.
+    - ``pagination_class``: the paginator; ``None`` serves one record as
+      ``{"code": 200, "data": {...}}`` from the adapter's ``get_record()``.
+    - ``filterset_class``: a django-filter FilterSet over the adapter's rows,
+      fed the request body (a :class:`~convertedin_feed.filters.FeedFilterSet`
+      is given the adapter too).
+    """
+
     name: str
-    serializer_class: type[RecordSerializer]
-    view: Callable[..., Any]
+    schema: type[RecordSerializer]
+    adapter_class: type[Adapter]
+    default_adapter: type[Adapter] | str | None = None
+    pagination_class: type[FeedPagination] | None = FeedPagination
+    filterset_class: type[Any] | None = None
+
+    @property
+    def paged(self) -> bool:
+        return self.pagination_class is not None
+
+    def get_adapter_class(self) -> type[Adapter]:
+        """The shop's adapter class, resolved from settings on every call."""
+        adapters = feed_settings.ADAPTERS
+        path = adapters.get(self.name) if isinstance(adapters, Mapping) else None
+        where = f'{SETTING_NAME}["ADAPTERS"][{self.name!r}]'
+        if not path:
+            if self.default_adapter is None:
+                raise UnknownFeed(f"No adapter for the {self.name!r} feed: set {where}.")
+            path, where = self.default_adapter, f"the {self.name!r} feed's default adapter"
+        return import_class(path, self.adapter_class, where)
+
+    def get_adapter(self, request: Any = None) -> Any:
+        return self.get_adapter_class()(request)
+
+    def urlpattern(self) -> URLPattern:
+        """``convertedin/<name>``, with or without a trailing slash: a redirect would lose the POST."""
+        from convertedin_feed.views import FeedView
+
+        return re_path(rf"^convertedin/{self.name}/?$", FeedView.as_view(feed=self), name=self.name)
 
 
-def served_feeds() -> dict[str, ServedFeed]:
-    """Every ``FeedView`` in the root URLconf by feed name; ours when it includes none."""
-    feeds = {feed.name: feed for feed in _walk(get_resolver().url_patterns)}
-    if not feeds:
-        from convertedin_feed import urls
+STOREINFO = Feed(
+    name="storeinfo",
+    schema=StoreInfoSerializer,
+    adapter_class=StoreAdapter,
+    default_adapter=StoreAdapter,
+    pagination_class=None,
+)
+CATEGORIES = Feed(name="categories", schema=CategorySerializer, adapter_class=CategoryAdapter)
+PRODUCTS = Feed(
+    name="products",
+    schema=ProductSerializer,
+    adapter_class=ProductAdapter,
+    filterset_class=ProductFilterSet,
+)
+CUSTOMERS = Feed(name="customers", schema=CustomerSerializer, adapter_class=CustomerAdapter)
+ORDERS = Feed(name="orders", schema=OrderSerializer, adapter_class=OrderAdapter)
 
-        feeds = {feed.name: feed for feed in _walk(urls.urlpatterns)}
-    return feeds
+#: The platform's five feeds, in the order it calls them.
+BUILTIN_FEEDS = (STOREINFO, CATEGORIES, PRODUCTS, CUSTOMERS, ORDERS)
 
 
-def _walk(patterns: list[Any]) -> Iterator[ServedFeed]:
-    from convertedin_feed.views import FeedView
+@memo()
+def configured_feeds() -> tuple[Feed, ...]:
+    """The ``FEEDS`` setting's feeds, in order; the built-in five when it is ``None``.
 
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            view_class = getattr(pattern.callback, "view_class", None)
-            if isinstance(view_class, type) and issubclass(view_class, FeedView):
-                initkwargs = getattr(pattern.callback, "view_initkwargs", {})
-                name = initkwargs.get("feed", view_class.feed)
-                if name:
-                    serializer_class = initkwargs.get(
-                        "serializer_class", view_class.serializer_class
-                    )
-                    yield ServedFeed(name, serializer_class, pattern.callback)
+    An entry is a built-in feed's name (``"orders"``), a :class:`Feed`, or a
+    Feed's dotted path (``"shop.feeds.OFFERS"``).
+    """
+    setting = feed_settings.FEEDS
+    if setting is None:
+        return BUILTIN_FEEDS
+    if isinstance(setting, str | Feed) or not isinstance(setting, list | tuple):
+        raise FeedConfigurationError(
+            f"{SETTING_NAME}['FEEDS'] must be a list of Feed objects or their dotted paths."
+        )
+    builtin = {feed.name: feed for feed in BUILTIN_FEEDS}
+    feeds: list[Feed] = []
+    for entry in setting:
+        feed = entry
+        if isinstance(entry, str) and entry in builtin:
+            feed = builtin[entry]
+        elif isinstance(entry, str):
+            from django.utils.module_loading import import_string
+
+            try:
+                feed = import_string(entry)
+            except ImportError as exc:
+                raise FeedConfigurationError(
+                    f"{SETTING_NAME}['FEEDS'] lists {entry!r}, which does not import: {exc}"
+                ) from exc
+        if not isinstance(feed, Feed):
+            raise FeedConfigurationError(
+                f"{SETTING_NAME}['FEEDS'] lists {entry!r}, which is not a Feed."
+            )
+        if any(other.name == feed.name for other in feeds):
+            raise FeedConfigurationError(
+                f"{SETTING_NAME}['FEEDS'] lists two feeds named {feed.name!r}."
+            )
+        feeds.append(feed)
+    return tuple(feeds)
+
+
+def get_feed(name: str) -> Feed:
+    """The served feed called ``name``."""
+    for feed in configured_feeds():
+        if feed.name == name:
+            return feed
+    raise UnknownFeed(f"No feed is called {name!r}; served: {feed_names()}.")
+
+
+def feed_names() -> str:
+    return ", ".join(feed.name for feed in configured_feeds())

@@ -23,16 +23,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from iso4217 import Currency
 
 from convertedin_feed.codes import currency_code
-from convertedin_feed.conf import SETTING_NAME, feed_settings
+from convertedin_feed.conf import SETTING_NAME, feed_settings, memo
 
-#: A key tree's mark for a money key (``RecordSerializer.documented_keys``): the
-#: records stage rounds it when its value is computed.
-MONEY = "money"
 #: Places when the currency is unknown, or ISO 4217 gives it none (gold ``XAU``,
 #: ``XDR``, ``XXX``: "N.A." in the standard's table).
 DEFAULT_MINOR_UNITS = 2
@@ -120,11 +115,7 @@ def round_money(value: Any, currency: Any) -> Decimal | None:
     if not amount.is_finite():
         return None
     try:
-        places = _places_by_currency[currency]
-    except KeyError:
-        if len(_places_by_currency) > 1024:  # a shop's currencies are few; its typos may not be
-            _places_by_currency.clear()
-        places = _places_by_currency[currency] = money_places(currency)
+        places = _places_of(currency)
     except TypeError:  # not hashable
         places = money_places(currency)
     if places is None:
@@ -132,14 +123,10 @@ def round_money(value: Any, currency: Any) -> Decimal | None:
     return amount.quantize(_QUANTA[places], context=_EXACT)
 
 
-#: Currency value as the shop stores it -> places, while the settings stand.
-_places_by_currency: dict[Any, int | None] = {}
-
-
-@receiver(setting_changed)
-def _forget_places(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        _places_by_currency.clear()
+@memo(maxsize=1024)  # a shop's currencies are few; its typos may not be
+def _places_of(currency: Any) -> int | None:
+    """:func:`money_places`, per currency as the shop stores it, while the settings stand."""
+    return money_places(currency)
 
 
 def shortest(value: Decimal, text: str | None = None) -> int | float | Decimal:

@@ -1,4 +1,6 @@
-"""Cutting pages: the platform's arithmetic (Laravel's LengthAwarePaginator), read by seeking.
+"""Paging: the page parameters, the cut and the envelope, owned by :class:`FeedPagination`.
+
+The cut follows the platform's arithmetic (Laravel's LengthAwarePaginator), read by seeking.
 
 The platform crawls pages 1, 2, 3 ... in order. Where each page ended, and the
 total the crawl was told, are remembered in Django's cache, so page N+1 reads
@@ -11,18 +13,146 @@ cheaper, never different while the data stands still.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import BaseCache, InvalidCacheBackendError, caches
 from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from convertedin_feed.conf import feed_settings
 
 logger = logging.getLogger("convertedin_feed")
+
+#: Past this, page arithmetic leaves the range every database's LIMIT/OFFSET takes.
+MAX_PAGE_NUMBER = 2**31 - 1
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class FeedPagination:
+    """DRF's paginator shape for the platform's paging: parameters, cut, envelope.
+
+    ``page`` and ``per_page`` (alias ``par_page``, as the customers document
+    spells it) come from the form body; a value that is no whole number >= 1
+    is a 422. ``per_page`` defaults to ``DEFAULT_PER_PAGE`` and is capped at
+    ``MAX_PER_PAGE``. The envelope is Laravel's, keys in the documents' order.
+    """
+
+    page_query_param = "page"
+    page_size_query_param = "per_page"
+    #: Other names the page size is sent under.
+    page_size_aliases: tuple[str, ...] = ("par_page",)
+
+    page: Page | None = None
+    #: ``(number, per_page)`` once read from the request.
+    parameters: tuple[int, int] | None = None
+
+    @property
+    def query_params(self) -> tuple[str, ...]:
+        """Every body field this paginator reads: none of them is a filter."""
+        return (self.page_query_param, self.page_size_query_param, *self.page_size_aliases)
+
+    def get_page_parameters(self, request: Request) -> tuple[int, int]:
+        """``(page number, page size)`` from the body, or a 422 naming the bad field."""
+        if self.parameters is None:
+            self.parameters = self.read_page_parameters(request)
+        return self.parameters
+
+    def read_page_parameters(self, request: Request) -> tuple[int, int]:
+        fields = {
+            name: WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+            for name in self.query_params
+        }
+        paging = type("PagingSerializer", (serializers.Serializer,), fields)(data=request.data)
+        paging.is_valid(raise_exception=True)
+        values = paging.validated_data
+        number = values.get(self.page_query_param) or 1
+        sizes = (self.page_size_query_param, *self.page_size_aliases)
+        requested = next((values[n] for n in sizes if values.get(n)), None)
+        per_page = requested or feed_settings.DEFAULT_PER_PAGE
+        return number, min(per_page, feed_settings.MAX_PER_PAGE)
+
+    def paginate_segments(self, segments: Sequence[Segment], request: Request, scope: str) -> Page:
+        """The requested page of ``segments``; ``scope`` names what a remembered crawl depends on."""
+        number, per_page = self.get_page_parameters(request)
+        self.page = paginate(segments, number, per_page, PageMemory.for_scope(scope))
+        return self.page
+
+    def get_paginated_data(self, records: list[Any]) -> dict[str, Any]:
+        """The envelope around ``records``, the page as served: ``from``/``to`` count what it holds."""
+        assert self.page is not None, "paginate_segments() first"
+        page = self.page = dataclasses.replace(self.page, rows=records)
+        return {
+            "current_page": page.number,
+            "data": page.rows,
+            "from": page.first_position,
+            "last_page": page.last_page,
+            "per_page": page.per_page,
+            "to": page.last_position,
+            "total": page.total,
+        }
+
+    def get_paginated_response(self, records: list[Any]) -> Response:
+        return Response(self.get_paginated_data(records), headers=NO_STORE)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number as Laravel's ``integer`` rule reads one: PHP's ``FILTER_VALIDATE_INT``.
+
+    Text is ASCII digits only: an optional ``+`` or ``-``, then ``0`` or a
+    number without leading zeros (``007`` is refused, as PHP refuses it: some
+    readers take it for octal), with spaces, tabs and line breaks around it.
+    Python's ``int()`` reads far more, and none of it is taken here: ``1_0``
+    (as 10), Arabic-Indic ``٣``, full-width digits, ``1.0``, and spaces that
+    are not ASCII. A JSON number is taken when its value is whole (``3``, and
+    ``3.0`` or ``3e0``, which JSON does not tell apart from ``3``); ``1.5``,
+    ``true`` and anything else is not a number.
+    """
+
+    #: PHP trims exactly these (``PHP_FILTER_TRIM_DEFAULT``); no ``re.ASCII``
+    #: needed, as the pattern names every character it takes.
+    SYNTAX = re.compile(r"[ \t\n\r\v]*([+-]?)(0|[1-9][0-9]*)[ \t\n\r\v]*")
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):  # a bool is an int to Python, never a number to the platform
+            self.fail("invalid")
+        if isinstance(data, int):
+            return data
+        if isinstance(data, float):
+            if not data.is_integer():  # 1.5, and the infinity a JSON 1e400 becomes
+                self.fail("invalid")
+            return int(data)
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if len(data) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        match = self.SYNTAX.fullmatch(data)
+        if match is None:
+            self.fail("invalid")
+        sign, digits = match.groups()
+        return -int(digits) if sign == "-" else int(digits)
+
+
+class PagingSerializer(serializers.Serializer):
+    """``page`` and ``per_page`` (alias ``par_page``, as the customers document spells it)."""
+
+    page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+    per_page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+    par_page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        requested = attrs.get("per_page") or attrs.get("par_page") or feed_settings.DEFAULT_PER_PAGE
+        return {
+            "page": attrs.get("page") or 1,
+            "per_page": min(requested, feed_settings.MAX_PER_PAGE),
+        }
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,11 @@
 """The feed endpoint: request -> auth -> paging -> adapter rows -> records -> envelope.
 
-One view serves every feed; a feed is a record serializer and a name, given in
-``urls.py`` as ``FeedView.as_view(feed=..., serializer_class=...)``.
+One view serves every feed; ``urls.py`` gives it one :class:`~convertedin_feed.feeds.Feed`
+per url, as ``FeedView.as_view(feed=...)``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from typing import Any, ClassVar
@@ -20,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from convertedin_feed.adapters import get_adapter
 from convertedin_feed.auth import (
     FeedTokenAuthentication,
     IsPlatform,
@@ -28,18 +26,18 @@ from convertedin_feed.auth import (
     client_address,
 )
 from convertedin_feed.conf import feed_settings
-from convertedin_feed.pagination import Page, PageMemory, Segment, paginate
+from convertedin_feed.feeds import Feed
+from convertedin_feed.filters import FeedFilterSet
+from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment
 from convertedin_feed.parsers import PARSER_CLASSES
+from convertedin_feed.plans import parts_of, read_records
 from convertedin_feed.record_errors import RecordError
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
-from convertedin_feed.serializers import PageSerializer, PagingSerializer, RecordSerializer
 from convertedin_feed.throttling import ClientRateThrottle, TokenRateThrottle
 
 logger = logging.getLogger("convertedin_feed")
 
-NO_STORE = {"Cache-Control": "no-store"}
 DATABASE_RETRY_AFTER = 30  # seconds
-NOT_FILTERS = frozenset(("token", "page", "per_page", "par_page"))
 
 
 class FeedView(APIView):
@@ -47,10 +45,8 @@ class FeedView(APIView):
     ``REST_FRAMEWORK`` defaults (session auth, browsable API, pagination) never
     change the contract."""
 
-    feed: ClassVar[str] = ""
-    serializer_class: ClassVar[type[RecordSerializer]] = RecordSerializer
-    #: Optional django-filter FilterSet over the adapter's queryset, fed the request body.
-    filterset_class: ClassVar[Any] = None
+    #: The feed this view serves (``as_view(feed=...)``).
+    feed: ClassVar[Feed] = None  # type: ignore[assignment]
 
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
     authentication_classes = (FeedTokenAuthentication,)
@@ -64,9 +60,10 @@ class FeedView(APIView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         started = time.perf_counter()
-        self.served: Page | None = None
+        self.paginator: FeedPagination | None = None
         response = super().dispatch(request, *args, **kwargs)
-        log_request(self.feed, request, response, self.served, time.perf_counter() - started)
+        served = self.paginator.page if self.paginator is not None else None
+        log_request(self.feed.name, request, response, served, time.perf_counter() - started)
         if response.status_code < 500:
             # Our line is the log of a refused request; django.request's would add
             # the request itself, URL and all, and a URL may hold a refused token.
@@ -90,66 +87,59 @@ class FeedView(APIView):
         super().initial(request, *args, **kwargs)
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        paging = PagingSerializer(data=request.data)
-        paging.is_valid(raise_exception=True)
-        adapter = get_adapter(self.feed, request)
-        parts = adapter.parts(self.serializer_class.documented_keys())
+        feed = self.feed
+        adapter = feed.get_adapter(request)
+        if feed.pagination_class is None:
+            record = feed.schema.formatter()(adapter.get_record())
+            return Response({"code": 200, "data": record}, headers=NO_STORE)
+        paginator = self.paginator = feed.pagination_class()
+        paginator.get_page_parameters(request)  # a bad page number is refused before any filter
+        parts = parts_of(adapter, feed.schema.documented_keys())
         segments = [
             # Filters are the feed's own model's; a customers feed's guests come unfiltered.
             Segment(
-                self.filter_queryset(part.queryset) if index == 0 else part.queryset, part.select
+                self.filter_queryset(part.queryset, adapter) if index == 0 else part.queryset,
+                part.select,
             )
             for index, part in enumerate(parts)
         ]
-        page = paginate(
-            segments,
-            paging.validated_data["page"],
-            paging.validated_data["per_page"],
-            PageMemory.for_scope(self.page_scope(adapter)),
-        )
-        records: list[Any] = []
-        problems: dict[int, list[str]] = {}
-        found: dict[int, list[str]]
-        for index, rows in page.chunks:
-            part, found = parts[index], {}
-            mapped = part.plan.records(part.adapter, rows, found)
-            problems.update(
-                (len(records) + position, trouble) for position, trouble in found.items()
-            )
-            records.extend(mapped)
+        page = paginator.paginate_segments(segments, request, self.page_scope(adapter, paginator))
+        records, problems = read_records(parts, page.chunks)
         # Every record is checked once, as it is rendered; the envelope then
         # describes the page as served, whatever RECORD_ERRORS left out.
-        served = self.serializer_class(many=True, context={"problems": problems})
-        rendered: list[Any] = served.to_representation(records)  # type: ignore[assignment]
-        page = self.served = dataclasses.replace(page, rows=rendered)
-        return Response(PageSerializer(page).data, headers=NO_STORE)
+        omit = omitted_keys(feed, parts[0].plan.unmapped) if parts else frozenset()
+        served = feed.schema(many=True, context={"problems": problems, "omit": omit})
+        return paginator.get_paginated_response(served.to_representation(records))  # type: ignore[arg-type]
 
-    def page_scope(self, adapter: Any) -> str:
+    def page_scope(self, adapter: Any, paginator: FeedPagination) -> str:
         """What a remembered total or page end depends on: feed, adapter, database, filters."""
         adapter_class = type(adapter)
         filters: list[tuple[str, Any]] = []
-        if self.filterset_class is not None:
+        if self.feed.filterset_class is not None:
             # Every field but the paging ones and the token: a filter's widget
             # may read several (``price_min``, ``price_max``).
             data = self.request.data
-            for name in sorted(set(data) - NOT_FILTERS):
+            ignored = {*paginator.query_params, "token"}
+            for name in sorted(set(data) - ignored):
                 values = data.getlist(name) if hasattr(data, "getlist") else data[name]
                 filters.append((name, values))
         return repr(
             (
-                self.feed,
+                self.feed.name,
                 f"{adapter_class.__module__}.{adapter_class.__qualname__}",
                 feed_settings.DATABASE,
                 filters,
             )
         )
 
-    def filter_queryset(self, queryset: Any) -> Any:
-        if self.filterset_class is None:
+    def filter_queryset(self, queryset: Any, adapter: Any) -> Any:
+        filterset_class = self.feed.filterset_class
+        if filterset_class is None:
             return queryset
-        filterset = self.filterset_class(
-            data=self.request.data, queryset=queryset, request=self.request
-        )
+        kwargs: dict[str, Any] = {"data": self.request.data, "queryset": queryset}
+        if issubclass(filterset_class, FeedFilterSet):
+            kwargs["adapter"] = adapter
+        filterset = filterset_class(request=self.request, **kwargs)
         if not filterset.is_valid():
             raise exceptions.ValidationError(
                 {
@@ -161,6 +151,11 @@ class FeedView(APIView):
 
     def get_exception_handler(self) -> Any:
         return feed_exception_handler
+
+
+def omitted_keys(feed: Feed, unmapped: set[str]) -> frozenset[str]:
+    """The keys the schema leaves out, not serves ``null``, when the adapter maps none."""
+    return frozenset(unmapped.intersection(feed.schema.omit_unmapped))
 
 
 def check_body_size(request: Request) -> None:

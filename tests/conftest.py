@@ -46,3 +46,12 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"database: {connection.vendor} ({connection.settings_dict['ENGINE']})"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _urls_of_the_test_settings():
+    """The URLconf lists the ``FEEDS`` of the settings it is loaded under (once, as in a
+    project): load it under the test settings, before any test overrides them."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - loads every included URLconf

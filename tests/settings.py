@@ -42,10 +42,30 @@ OLD_TOKEN = "o" * 40
 
 CONVERTEDIN_FEED = {
     "TOKENS": [TEST_TOKEN],
+    # The platform's five, then a feed of the shop's own (tests/testapp/feeds.py).
+    "FEEDS": [
+        "storeinfo",
+        "categories",
+        "products",
+        "customers",
+        "orders",
+        "tests.testapp.feeds.OFFERS",
+    ],
     "ADAPTERS": {
+        "categories": "tests.testapp.convertedin.SectionAdapter",
+        "products": "tests.testapp.convertedin.GadgetAdapter",
         "customers": "tests.testapp.convertedin.MemberAdapter",
         "orders": "tests.testapp.convertedin.BasketAdapter",
-        "products": "tests.testapp.convertedin.CatalogAdapter",
+        "offers": "tests.testapp.feeds.CatalogOfferAdapter",
+    },
+    "SITE_URL": "https://gadgets.example",
+    "STORE": {
+        "name": "Gadget Corner",
+        "currency": "USD",
+        "time_zone": "America/New_York",
+        "email": "hello@gadgets.example",
+        "description": "Small things that help.",
+        "country": "us",
     },
 }
 

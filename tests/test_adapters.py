@@ -15,10 +15,12 @@ from convertedin_feed.adapters import (
     Field,
     LineItemAdapter,
     Related,
-    get_adapter,
+    StoreAdapter,
 )
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
-from convertedin_feed.serializers import CustomerSerializer
+from convertedin_feed.feeds import CUSTOMERS, PRODUCTS, STOREINFO
+from convertedin_feed.plans import plan_for
+from convertedin_feed.schemas import CustomerSerializer
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 from tests.testapp.convertedin import BasketAdapter, MemberAdapter
 from tests.testapp.models import Basket
@@ -182,28 +184,37 @@ def test_get_queryset_decides_which_rows_are_published(pull):
     assert len(customers_with(BareMemberAdapter, pull)) == 2
 
 
-def test_get_adapter_reads_the_setting_on_every_call(rf):
+def test_a_feed_reads_its_adapter_setting_on_every_call(rf):
     request = rf.post("/")
-    assert isinstance(get_adapter("customers", request), MemberAdapter)
+    assert isinstance(CUSTOMERS.get_adapter(request), MemberAdapter)
     with override_settings(
         CONVERTEDIN_FEED={"ADAPTERS": {"customers": f"{__name__}.BareMemberAdapter"}}
     ):
-        adapter = get_adapter("customers", request)
+        adapter = CUSTOMERS.get_adapter(request)
     assert isinstance(adapter, BareMemberAdapter)
     assert adapter.request is request
 
 
 def test_an_unconfigured_feed_is_a_configuration_error():
-    with pytest.raises(UnknownFeed, match="storeinfo") as caught:
-        get_adapter("storeinfo")
+    with (
+        override_settings(CONVERTEDIN_FEED={"ADAPTERS": {}}),
+        pytest.raises(UnknownFeed, match="products") as caught,
+    ):
+        PRODUCTS.get_adapter()
     assert isinstance(caught.value, ImproperlyConfigured)
+
+
+def test_storeinfo_needs_no_adapter_setting():
+    with override_settings(CONVERTEDIN_FEED={"ADAPTERS": {}}):
+        assert type(STOREINFO.get_adapter()) is StoreAdapter
 
 
 @pytest.mark.parametrize(
     ("path", "message"),
     [
         ("tests.nowhere.Adapter", "does not import"),
-        ("tests.factories.MemberFactory", "not a FeedAdapter"),
+        ("tests.factories.MemberFactory", "not a CustomerAdapter"),
+        ("tests.testapp.convertedin.BasketAdapter", "not a CustomerAdapter"),
     ],
 )
 def test_a_bad_adapter_path_is_a_configuration_error(path, message):
@@ -211,7 +222,7 @@ def test_a_bad_adapter_path_is_a_configuration_error(path, message):
         override_settings(CONVERTEDIN_FEED={"ADAPTERS": {"customers": path}}),
         pytest.raises(FeedConfigurationError, match=message),
     ):
-        get_adapter("customers")
+        CUSTOMERS.get_adapter()
 
 
 @pytest.mark.parametrize(
@@ -242,8 +253,16 @@ def test_meta_options_are_inherited_one_by_one():
 
 def test_the_plan_is_compiled_once_per_adapter_class():
     keys = CustomerSerializer.documented_keys()
-    assert MemberAdapter.plan(keys) is MemberAdapter.plan(dict(keys))
-    assert MemberAdapter.plan(keys) is not FeatureMemberAdapter.plan(keys)
+    assert plan_for(MemberAdapter, keys) is plan_for(MemberAdapter, dict(keys))
+    assert plan_for(MemberAdapter, keys) is not plan_for(FeatureMemberAdapter, keys)
+
+
+def test_plans_and_formatters_are_forgotten_when_the_settings_change(settings):
+    keys = CustomerSerializer.documented_keys()
+    plan, formatter = plan_for(MemberAdapter, keys), CustomerSerializer.formatter()
+    settings.CONVERTEDIN_FEED = {**settings.CONVERTEDIN_FEED, "DEFAULT_PER_PAGE": 7}
+    assert plan_for(MemberAdapter, keys) is not plan
+    assert CustomerSerializer.formatter() is not formatter
 
 
 class PaidMembersByJoin(MemberAdapter):

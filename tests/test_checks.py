@@ -7,17 +7,17 @@ from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Lower, NullIf
 from django.test import override_settings
 
-from convertedin_feed.adapters import CustomerAdapter, FeedAdapter, Field, Related
+from convertedin_feed.adapters import CustomerAdapter, Field, Related
+from tests import settings as test_settings
 from tests.testapp.commerce import AccountAdapter, GuestOrderAdapter
 from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter, MemberAdapter
+from tests.testapp.feeds import OfferAdapter
 from tests.testapp.models import Basket
 
 GOOD_TOKEN = "g" * 40
-ADAPTERS = {
-    "customers": "tests.testapp.convertedin.MemberAdapter",
-    "orders": "tests.testapp.convertedin.BasketAdapter",
-    "products": "tests.testapp.convertedin.CatalogAdapter",
-}
+ADAPTERS = test_settings.CONVERTEDIN_FEED["ADAPTERS"]
+#: The test project's feeds, site and store: what every check below starts from.
+BASE = {name: test_settings.CONVERTEDIN_FEED[name] for name in ("FEEDS", "SITE_URL", "STORE")}
 
 
 class TypoAdapter(CustomerAdapter):
@@ -51,7 +51,7 @@ class MissingRequiredAdapter(CustomerAdapter):
 
 
 def feed_messages(secure_ssl_redirect=True, **feed_setting):
-    setting = {"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS, **feed_setting}
+    setting = {**BASE, "TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS, **feed_setting}
     with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=secure_ssl_redirect):
         return [
             m
@@ -71,7 +71,7 @@ def test_a_correct_configuration_passes_clean():
 
 
 def test_manage_py_check_passes_on_the_test_project(capsys):
-    with override_settings(CONVERTEDIN_FEED={"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS}):
+    with override_settings(CONVERTEDIN_FEED={**BASE, "TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS}):
         call_command("check")
     assert "no issues" in capsys.readouterr().out
 
@@ -157,7 +157,7 @@ def test_an_adapter_path_that_does_not_import_is_reported():
 def test_a_path_to_something_that_is_not_an_adapter_is_reported():
     message = only(feed_messages(ADAPTERS={**ADAPTERS, "customers": "tests.testapp.models.Member"}))
     assert message.id == "convertedin_feed.E003"
-    assert "not a FeedAdapter" in message.msg
+    assert "not a CustomerAdapter" in message.msg
 
 
 @pytest.mark.parametrize(
@@ -267,7 +267,7 @@ class LoweredThroughBasketsAdapter(MemberAdapter):
     phone = Field(Lower("baskets__phone"))
 
 
-class TagProductAdapter(FeedAdapter):
+class TagProductAdapter(OfferAdapter):
     title = Field("members__email")
     price = Field(constant=0)
 
@@ -344,7 +344,7 @@ def adapter_messages(feed, adapter):
             "each member would be served once per tag",
         ),
         (
-            "products",
+            "offers",
             "TagProductAdapter",
             "title",
             "'members' (Tag.members)",

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from convertedin_feed.adapters import Field, Related
 from convertedin_feed.management.commands.convertedin_feed_preview import indent_json
-from convertedin_feed.serializers import FINANCIAL_STATUSES
+from convertedin_feed.schemas import FINANCIAL_STATUSES
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter
 
@@ -53,8 +53,9 @@ def test_a_crawl_names_required_keys_the_shop_leaves_empty():
 
 
 def test_an_unknown_feed_lists_the_served_ones():
-    with pytest.raises(CommandError, match="customers, orders, products"):
-        run("storeinfo")
+    served = "storeinfo, categories, products, customers, orders, offers"
+    with pytest.raises(CommandError, match=served):
+        run("reviews")
 
 
 def test_without_a_token_it_says_so(monkeypatch):

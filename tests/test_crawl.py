@@ -107,10 +107,10 @@ def test_a_filtered_crawl_remembers_its_own_total_and_page_ends(pull):
         for shelf in (0, 1, 2)
     }
     for shelf in (0, 1, 2, 1):
-        served, envelopes = crawl(pull, "products", 4, collection_id=shelf)
+        served, envelopes = crawl(pull, "offers", 4, shelf=shelf)
         assert served == on_shelf[shelf]
         assert {body["total"] for body in envelopes} == {10}
-    served, envelopes = crawl(pull, "products", 4)
+    served, envelopes = crawl(pull, "offers", 4)
     assert (len(served), envelopes[0]["total"]) == (30, 30)
 
 

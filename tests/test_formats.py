@@ -13,21 +13,19 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from convertedin_feed import codes
-from convertedin_feed.renderers import FeedJSONRenderer
-from convertedin_feed.serializers import (
+from convertedin_feed.fields import (
     CountryField,
     CurrencyField,
     CustomerReferenceField,
-    CustomerSerializer,
     DateTimeField,
     FlagField,
     GenderField,
     IdField,
     MoneyField,
-    OrderSerializer,
-    RecordRenderer,
     TextField,
 )
+from convertedin_feed.renderers import FeedJSONRenderer
+from convertedin_feed.schemas import CustomerSerializer, OrderSerializer, RecordFormatter
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 
 
@@ -330,18 +328,16 @@ def test_the_feed_time_zone_can_change_between_pages():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("feed", ["customers", "orders"])
-def test_clean_pages_take_the_generated_renderer_not_the_record_by_record_fallback(
-    pull, monkeypatch, feed
-):
-    """The generated loop falls back to the per-record path only for a record it cannot
-    render; a clean page (line items included) must never silently take the slow path."""
+def test_clean_pages_take_the_fast_loop_not_the_key_by_key_one(pull, monkeypatch, feed):
+    """The fast loop hands a record to the careful key-by-key one only when it cannot
+    render it; a clean page (line items included) must never take the slow path."""
     member = MemberFactory(phone="01000000001", first_name="A", last_name="B")
     BasketLineFactory.create_batch(2, basket=BasketFactory(member=member, status="successful"))
 
     def slow_path_taken(self, instance):
         raise AssertionError(f"{self.kind} rendered record by record: {instance!r}")
 
-    monkeypatch.setattr(RecordRenderer, "_render_one", slow_path_taken)
+    monkeypatch.setattr(RecordFormatter, "render_carefully", slow_path_taken)
     response = pull(feed)
     assert response.status_code == 200, response.content
     [record] = response.json()["data"]

@@ -6,7 +6,7 @@ names and values, repeated fields, huge numbers, unicode and NUL bytes; sometime
 that what follows authentication is shaken too.
 
 Then every text field (the token, the paging fields, the products feed's
-``collection_id`` and a key of any name) holds any string, lone UTF-16 surrogates
+``collection_id``, the offers feed's ``shelf`` and a key of any name) holds any string, lone UTF-16 surrogates
 included, and each answer is judged against what it should be; and paging numbers
 are read exactly as PHP's FILTER_VALIDATE_INT reads them, ASCII digits and nothing else.
 """
@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from convertedin_feed.conf import feed_settings
-from convertedin_feed.serializers import MAX_PAGE_NUMBER
+from convertedin_feed.pagination import MAX_PAGE_NUMBER
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 from tests.testapp.models import CatalogItem
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = settings.TEST_TOKEN
-FIELD_NAMES = ["token", "page", "per_page", "par_page", "collection_id"]
+FIELD_NAMES = ["token", "page", "per_page", "par_page", "collection_id", "shelf"]
 
 numbers = st.one_of(
     st.integers(),
@@ -181,7 +181,7 @@ def text_fields(draw):
     token = draw(st.sampled_from(["right", "right", "right", "any", "absent"]))
     if token != "absent":
         fields["token"] = TOKEN if token == "right" else draw(any_text)
-    for name in (*PAGING_FIELDS, "collection_id"):
+    for name in (*PAGING_FIELDS, "collection_id", "shelf"):
         if draw(st.booleans()):
             fields[name] = draw(any_text)
     if draw(st.booleans()):
@@ -224,6 +224,10 @@ def refused_paging_fields(fields):
     }
 
 
+#: The filter field each filtered feed takes.
+FILTERS = {"products": "collection_id", "offers": "shelf"}
+
+
 @pytest.fixture
 def catalog(shop):
     CatalogItem.objects.bulk_create(
@@ -231,7 +235,7 @@ def catalog(shop):
     )
 
 
-@pytest.mark.parametrize("feed", ["customers", "orders", "products"])
+@pytest.mark.parametrize("feed", ["categories", "products", "customers", "orders", "offers"])
 @hypothesis_settings(
     max_examples=300,
     deadline=None,
@@ -259,8 +263,8 @@ def test_any_string_in_any_text_field_is_a_200_or_a_4xx_never_a_500(catalog, fee
     elif refused := refused_paging_fields(parsed):
         assert response.status_code == 422, response.content
         assert set(answer["errors"]) == refused
-    elif feed == "products" and response.status_code == 422:
-        assert set(answer["errors"]) == {"collection_id"}  # the shop's own filter, its own rules
+    elif feed in FILTERS and response.status_code == 422:
+        assert set(answer["errors"]) == {FILTERS[feed]}  # the feed's own filter, its own rules
     else:
         assert response.status_code == 200, response.content
         assert answer["current_page"] == php_int(parsed.get("page", "1"))

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from convertedin_feed.adapters import Field
 from convertedin_feed.checks import check_settings
+from convertedin_feed.fields import MoneyField
 from convertedin_feed.money import minor_units, round_money
 from convertedin_feed.renderers import FeedJSONRenderer
-from convertedin_feed.serializers import MoneyField
 from tests.factories import BasketFactory, MemberFactory
 from tests.testapp.convertedin import BasketAdapter, MemberAdapter
 from tests.testapp.models import Basket

@@ -1,14 +1,18 @@
-"""A new feed is a record serializer and a url: the machinery is shared, not copied.
+"""A shop adds a feed of its own as the README's "Adding a feed" shows: one Feed object, listed.
 
-tests/testapp/feeds.py declares a products feed like the platform's third pull
-endpoint, with its ``collection_id`` filter; tests/urls.py serves it.
+tests/testapp/feeds.py declares ``OFFERS`` (schema, adapter base, filter) and
+tests/settings.py lists it in ``FEEDS`` after the platform's five and names its
+adapter in ``ADAPTERS``; urls, checks and the preview command find it there.
 """
 
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.checks import run_checks
+from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 
 from tests.testapp.models import CatalogItem
 
@@ -26,13 +30,17 @@ def catalog():
     )
 
 
+def test_the_listed_feed_has_its_url_and_url_name():
+    assert reverse("convertedin_feed:offers") == "/convertedin/offers"
+
+
 def test_the_new_feed_serves_its_records_in_the_shared_envelope(pull, catalog):
-    body = pull("products", per_page=2).json()
+    body = pull("offers", per_page=2).json()
     assert body == {
         "current_page": 1,
         "data": [
-            {"id": catalog[0].pk, "title": "Kunafa", "price": 120.5, "category_id": 1},
-            {"id": catalog[1].pk, "title": "Basbousa", "price": 80, "category_id": 2},
+            {"id": catalog[0].pk, "title": "Kunafa", "price": 120.5, "shelf": 1},
+            {"id": catalog[1].pk, "title": "Basbousa", "price": 80, "shelf": 2},
         ],
         "from": 1,
         "last_page": 2,
@@ -43,25 +51,40 @@ def test_the_new_feed_serves_its_records_in_the_shared_envelope(pull, catalog):
 
 
 def test_its_filter_narrows_the_feed(pull, catalog):
-    body = pull("products", collection_id=1).json()
+    body = pull("offers", shelf=1).json()
     assert [record["title"] for record in body["data"]] == ["Kunafa", "Om Ali"]
     assert body["total"] == 2
 
 
 def test_a_bad_filter_value_is_a_422_naming_the_field(pull, catalog):
-    response = pull("products", collection_id="shelf-one")
+    response = pull("offers", shelf="shelf-one")
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["collection_id"]
+    assert list(response.json()["errors"]) == ["shelf"]
 
 
 def test_it_shares_token_authentication(api, catalog):
-    response = api.post("/convertedin/products", {"token": "wrong"})
+    response = api.post("/convertedin/offers", {"token": "wrong"})
     assert response.status_code == 401
 
 
-def test_the_system_checks_find_it_in_the_urlconf(settings):
+def test_the_preview_command_serves_it(catalog):
+    out = StringIO()
+    call_command("convertedin_feed_preview", "offers", "--crawl", stdout=out)
+    assert "offers: 3 records of 3" in out.getvalue()
+
+
+def test_the_system_checks_find_it_in_the_feed_list(settings):
     adapters = dict(settings.CONVERTEDIN_FEED["ADAPTERS"])
-    del adapters["products"]
+    del adapters["offers"]
     with override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "ADAPTERS": adapters}):
         messages = [m for m in run_checks() if m.id == "convertedin_feed.E002"]
-    assert [m.msg for m in messages] == ["No adapter is configured for the 'products' feed."]
+    assert [m.msg for m in messages] == ["No adapter is configured for the 'offers' feed."]
+    assert "an OfferAdapter subclass" in messages[0].hint or "OfferAdapter" in messages[0].hint
+
+
+def test_a_feed_left_out_of_the_list_is_not_served_nor_checked(settings):
+    feeds = ["storeinfo", "categories", "products", "customers", "orders"]
+    with override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "FEEDS": feeds}):
+        from convertedin_feed.feeds import configured_feeds
+
+        assert [feed.name for feed in configured_feeds()] == feeds

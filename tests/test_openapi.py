@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from convertedin_feed.serializers import CustomerSerializer, LineItemSerializer, OrderSerializer
+from convertedin_feed.schemas import CustomerSerializer, LineItemSerializer, OrderSerializer
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db

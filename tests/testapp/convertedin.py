@@ -1,15 +1,19 @@
 """The test shop's adapters, as a shop developer would write them."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Concat
 
 from convertedin_feed.adapters import (
+    CategoryAdapter,
     CustomerAdapter,
     FeedAdapter,
     Field,
     LineItemAdapter,
     OrderAdapter,
+    ProductAdapter,
     Related,
 )
+from tests.testapp.models import GadgetPicture
 
 PAID = Q(baskets__status="paid")
 
@@ -54,9 +58,50 @@ class BasketAdapter(OrderAdapter):
         return super().get_queryset().exclude(is_test=True)
 
 
-class CatalogAdapter(FeedAdapter):
-    price = Field("list_price")
-    category_id = Field("shelf")
+class SectionAdapter(CategoryAdapter):
+    """Sections nested to any depth; a hidden one is served, unavailable."""
+
+    title = Field("name")
+    handle = Field("slug")
+    content = Field("blurb")
+    available = Field("is_visible")
+    published_at = Field("opened")
 
     class Meta:
-        model = "testapp.CatalogItem"
+        model = "testapp.Section"
+
+
+class PictureAdapter(FeedAdapter):
+    path = Field("file")
+
+    class Meta:
+        model = "testapp.GadgetPicture"
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("position")
+
+
+class GadgetAdapter(ProductAdapter):
+    """Gadgets: a many-to-many to sections and to labels, pictures by a reverse foreign key."""
+
+    full_permalink = Field(expression=Concat(Value("/gadgets/"), "slug", Value("/")))
+    image = Field(
+        expression=Subquery(
+            GadgetPicture.objects.filter(gadget=OuterRef("pk"))
+            .order_by("position")
+            .values("file")[:1]
+        )
+    )
+    content = Field("body")
+    vendor = Field("brand")
+    compare_at_price = Field("was_price")
+    category_id = Field(expression=Min("sections__pk"))
+    handle = Field("slug")
+    quantity = Field("stock")
+    published_at = Field(expression=Case(When(listed=True, then=F("listed_on"))))
+    tags = Related("labels", field="name")
+    images = Related("pictures", PictureAdapter)
+
+    class Meta:
+        model = "testapp.Gadget"
+        categories = "sections"

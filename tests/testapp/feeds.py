@@ -1,16 +1,38 @@
-"""A third feed, declared the way the platform's products feed would be."""
+"""A feed of the shop's own, declared as the README's "Adding a feed" shows it."""
 
 import django_filters
 
-from convertedin_feed.serializers import IdField, MoneyField, RecordSerializer, TextField
+from convertedin_feed.adapters import FeedAdapter, Field
+from convertedin_feed.feeds import Feed
+from convertedin_feed.fields import IdField, MoneyField, TextField
+from convertedin_feed.schemas import RecordSerializer
 
 
-class ProductSerializer(RecordSerializer):
+class OfferSerializer(RecordSerializer):
     id = IdField()
     title = TextField()
     price = MoneyField()
-    category_id = IdField(optional=True)
+    shelf = IdField(optional=True)
 
 
-class ProductFilter(django_filters.FilterSet):
-    collection_id = django_filters.NumberFilter(field_name="shelf")
+class OfferAdapter(FeedAdapter):
+    """The base a shop's offers adapter subclasses; empty, as most are."""
+
+
+class OfferFilter(django_filters.FilterSet):
+    shelf = django_filters.NumberFilter()
+
+
+OFFERS = Feed(
+    name="offers",
+    schema=OfferSerializer,
+    adapter_class=OfferAdapter,
+    filterset_class=OfferFilter,
+)
+
+
+class CatalogOfferAdapter(OfferAdapter):
+    price = Field("list_price")
+
+    class Meta:
+        model = "testapp.CatalogItem"

@@ -18,15 +18,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test import RequestFactory
 
 from convertedin_feed.conf import feed_settings
-from convertedin_feed.feeds import ServedFeed, served_feeds
-from convertedin_feed.serializers import RecordSerializer
+from convertedin_feed.exceptions import UnknownFeed
+from convertedin_feed.feeds import Feed, feed_names, get_feed
+from convertedin_feed.schemas import RecordSerializer
+from convertedin_feed.views import FeedView
 
 
 class Command(BaseCommand):
     help = "Print one page of a feed as the platform receives it, or --crawl every page and report problems."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("feed", help="Feed name, e.g. customers or orders.")
+        parser.add_argument("feed", help="Feed name, e.g. products or orders.")
         parser.add_argument("--page", type=int, default=1)
         parser.add_argument("--per-page", type=int, default=None)
         parser.add_argument(
@@ -41,12 +43,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        feeds = served_feeds()
-        feed = feeds.get(options["feed"])
-        if feed is None:
+        try:
+            feed = get_feed(options["feed"])
+        except UnknownFeed:
             raise CommandError(
-                f"Unknown feed {options['feed']!r}; this project serves: {', '.join(feeds)}."
-            )
+                f"Unknown feed {options['feed']!r}; this project serves: {feed_names()}."
+            ) from None
         tokens = feed_settings.tokens
         if not tokens:
             raise CommandError(
@@ -59,12 +61,13 @@ class Command(BaseCommand):
             body = self.fetch(feed, tokens[0], options["page"], per_page).decode()
             self.stdout.write(body if options["compact"] else indent_json(body))
 
-    def fetch(self, feed: ServedFeed, token: str, page: int, per_page: int) -> bytes:
+    def fetch(self, feed: Feed, token: str, page: int, per_page: int) -> bytes:
         """The response body, as the view wrote it."""
-        request = RequestFactory().post(
-            f"/convertedin/{feed.name}", {"token": token, "page": page, "per_page": per_page}
-        )
-        response = feed.view(request)
+        fields: dict[str, Any] = {"token": token}
+        if feed.paged:
+            fields.update(page=page, per_page=per_page)
+        request = RequestFactory().post(f"/convertedin/{feed.name}", fields)
+        response = FeedView.as_view(feed=feed)(request)
         response.render()
         if response.status_code != 200:
             try:
@@ -74,8 +77,12 @@ class Command(BaseCommand):
             raise CommandError(f"The {feed.name} feed answered {response.status_code}: {message}")
         return bytes(response.content)
 
-    def crawl(self, feed: ServedFeed, token: str, per_page: int) -> None:
-        checks = RecordChecks(feed.serializer_class)
+    def crawl(self, feed: Feed, token: str, per_page: int) -> None:
+        checks = RecordChecks(feed.schema)
+        if not feed.paged:
+            checks.check(json.loads(self.fetch(feed, token, 1, per_page))["data"])
+            self.report(feed, checks, [])
+            return
         seen: set[Any] = set()
         duplicates = out_of_order = records = 0
         previous: Any = None
@@ -102,13 +109,17 @@ class Command(BaseCommand):
             f"{feed.name}: {records} records of {total} in {last_page} pages of {per_page}, "
             f"{elapsed:.1f} s ({1000 * elapsed / last_page:.0f} ms a page)"
         )
-        problems = checks.problems(feed.name)
+        problems = []
         if duplicates:
             problems.append(f"{duplicates} records were served twice")
         if out_of_order:
             problems.append(f"{out_of_order} records came out of id order")
         if records != total:
             problems.append(f"the envelope's total says {total}, the pages held {records}")
+        self.report(feed, checks, problems)
+
+    def report(self, feed: Feed, checks: RecordChecks, found: list[str]) -> None:
+        problems = [*checks.problems(feed.name), *found]
         for problem in problems:
             self.stdout.write(self.style.WARNING(f"  {problem}"))
         for hint in checks.hints():
