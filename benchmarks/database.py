@@ -164,15 +164,15 @@ SELECT n, name FROM unnest(%(tags)s::text[]) WITH ORDINALITY AS t(name, n)
 # third of the categories); zero to three tags (strides of a third of the tags).
 PRODUCT_CATEGORIES_SQL = """
 INSERT INTO shop_product_categories (product_id, category_id)
-SELECT g, 1 + mod(abs(hashint4(g)::bigint) + k * greatest(1, %(categories)s / 3), %(categories)s)
+SELECT g, 1 + mod(abs(hashint4(g::int)::bigint) + k * greatest(1, %(categories)s / 3), %(categories)s)
 FROM generate_series(1, %(products)s) AS g,
-     generate_series(1, least(%(categories)s, 1 + mod(abs(hashint4(g + 1)::bigint), 3))) AS k
+     generate_series(1, least(%(categories)s, 1 + mod(abs(hashint4(g::int + 1)::bigint), 3))) AS k
 """
 PRODUCT_TAGS_SQL = """
 INSERT INTO shop_product_tags (product_id, tag_id)
-SELECT g, 1 + mod(abs(hashint4(g + 2)::bigint) + k * (%(n_tags)s / 3), %(n_tags)s)
+SELECT g, 1 + mod(abs(hashint4(g::int + 2)::bigint) + k * (%(n_tags)s / 3), %(n_tags)s)
 FROM generate_series(1, %(products)s) AS g,
-     generate_series(1, mod(abs(hashint4(g + 3)::bigint), 4)) AS k
+     generate_series(1, mod(abs(hashint4(g::int + 3)::bigint), 4)) AS k
 """
 
 # One to three images per product, the main one (position 0) 600 x 600.
@@ -183,7 +183,7 @@ SELECT g, 'products/sku-' || g || '-' || (p + 1) || '.jpg',
        CASE WHEN p = 0 THEN 600 ELSE (%(heights)s::int[])[1 + mod(g + p, %(n_sizes)s)] END,
        p
 FROM generate_series(1, %(products)s) AS g,
-     generate_series(0, mod(abs(hashint4(g + 4)::bigint), 3)) AS p
+     generate_series(0, mod(abs(hashint4(g::int + 4)::bigint), 3)) AS p
 """
 
 CLIENTS_SQL = """
