@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -75,10 +76,8 @@ def free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("example_shop")
-    database = tmp / "demo.sqlite3"
+def shop_env(database):
+    """The environment a newcomer runs manage.py in, on the SQLite file ``database``."""
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest-django's tests.settings
     env.update(
@@ -86,6 +85,11 @@ def shop(tmp_path_factory):
         CONVERTEDIN_FEED_TOKEN=secrets.token_hex(20),
         PYTHONUNBUFFERED="1",
     )
+    return env
+
+
+def manage_in(env):
+    """``manage(*args)``: runs ``python example_project/manage.py *args`` in ``env``, its output."""
 
     def manage(*args):
         done = subprocess.run(
@@ -100,6 +104,15 @@ def shop(tmp_path_factory):
         assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stdout}{done.stderr}"
         return done.stdout
 
+    return manage
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("example_shop")
+    database = tmp / "demo.sqlite3"
+    env = shop_env(database)
+    manage = manage_in(env)
     manage("migrate", "--noinput")
     seeded = manage("seed_demo", "--customers", "30", "--orders", "80", "--seed", "4")
     assert "80 purchases" in seeded
@@ -190,6 +203,124 @@ def test_the_seeded_shop_has_guests_deleted_accounts_and_deleted_products(shop):
     assert emails_as_typed > len(shop.ids(GUEST_EMAILS))
     assert orphan_items > 0
     assert not shop.rows("SELECT id FROM shop_purchaseitem WHERE sku = ''")
+
+
+def category_depths(shop):
+    """Each category's depth, roots at 1."""
+    parents = dict(shop.rows("SELECT id, parent_id FROM shop_category"))
+    depths = {}
+    for category in parents:
+        chain = [category]
+        while parents[chain[-1]] is not None and parents[chain[-1]] not in depths:
+            chain.append(parents[chain[-1]])
+        above = depths.get(parents[chain[-1]], 0)
+        for depth, node in enumerate(reversed(chain), start=above + 1):
+            depths[node] = depth
+    return depths
+
+
+def category_levels(shop):
+    """How many categories on each level, roots first."""
+    levels = Counter(category_depths(shop).values())
+    return [levels[depth] for depth in range(1, max(levels) + 1)]
+
+
+def test_the_category_tree_is_four_levels_deep_with_shallower_branches(shop):
+    assert len(category_levels(shop)) == 4
+    # Some branches end before the fourth level: a category above it without children.
+    depths = category_depths(shop)
+    parents = set(shop.ids("SELECT DISTINCT parent_id FROM shop_category"))
+    assert [category for category, depth in depths.items() if depth < 4 and category not in parents]
+
+
+def test_every_product_is_in_one_to_three_categories_at_any_level(shop):
+    per_product = shop.ids(
+        "SELECT COUNT(link.id) FROM shop_product AS p"
+        " LEFT JOIN shop_product_categories AS link ON link.product_id = p.id GROUP BY p.id"
+    )
+    assert len(per_product) == 300
+    assert set(per_product) == {1, 2, 3}
+    depths = category_depths(shop)
+    linked = shop.ids("SELECT DISTINCT category_id FROM shop_product_categories")
+    assert {depths[category] for category in linked} == {1, 2, 3, 4}
+
+
+def test_products_have_images_tags_and_the_catalogues_variety(shop):
+    images = shop.ids(
+        "SELECT COUNT(image.id) FROM shop_product AS p"
+        " LEFT JOIN shop_productimage AS image ON image.product_id = p.id GROUP BY p.id"
+    )
+    assert set(images) == {1, 2, 3}
+    main_sizes = shop.rows(
+        "SELECT DISTINCT width, height FROM shop_productimage AS image WHERE position ="
+        " (SELECT MIN(position) FROM shop_productimage WHERE product_id = image.product_id)"
+    )
+    assert main_sizes == [(600, 600)]
+    tags = shop.ids(
+        "SELECT COUNT(link.id) FROM shop_product AS p"
+        " LEFT JOIN shop_product_tags AS link ON link.product_id = p.id GROUP BY p.id"
+    )
+    assert set(tags) == {0, 1, 2, 3}
+    [(sold_out, inactive, on_sale, own_brand, blank_slugs)] = shop.rows(
+        "SELECT SUM(stock = 0), SUM(NOT is_active), SUM(compare_at_price > price),"
+        " SUM(brand = ''), SUM(slug = '') FROM shop_product"
+    )
+    assert min(sold_out, inactive, on_sale, own_brand) > 0
+    assert blank_slugs == 0
+    assert not shop.rows("SELECT id FROM shop_product WHERE compare_at_price <= price")
+
+
+def test_every_purchase_item_names_an_existing_product_or_none(shop):
+    dangling = shop.rows(
+        "SELECT id FROM shop_purchaseitem WHERE product_id IS NOT NULL"
+        " AND product_id NOT IN (SELECT id FROM shop_product)"
+    )
+    assert not dangling
+    # Deleted products' items keep their sku; no image or link outlives its product.
+    assert shop.rows("SELECT id FROM shop_purchaseitem WHERE product_id IS NULL")
+    for rows_of_deleted_products in (
+        "SELECT id FROM shop_productimage WHERE product_id NOT IN (SELECT id FROM shop_product)",
+        "SELECT id FROM shop_product_categories WHERE product_id NOT IN (SELECT id FROM shop_product)",
+        "SELECT id FROM shop_product_tags WHERE product_id NOT IN (SELECT id FROM shop_product)",
+    ):
+        assert not shop.rows(rows_of_deleted_products)
+
+
+def test_seed_demo_seeds_the_counts_asked_for_and_a_second_run_adds_to_them(tmp_path):
+    database = tmp_path / "seeded.sqlite3"
+    manage = manage_in(shop_env(database))
+    seeded = Shop(url="", token="", database=database, manage=manage)
+    counts = "SELECT (SELECT COUNT(*) FROM shop_product), (SELECT COUNT(*) FROM shop_category),"
+    counts += " (SELECT COUNT(*) FROM shop_tag), (SELECT COUNT(*) FROM shop_client)"
+    manage("migrate", "--noinput")
+
+    first = ("--products", "12", "--categories", "9", "--customers", "5", "--orders", "10")
+    assert "9 categories (1 / 2 / 2 / 4 by level), 12 products" in manage("seed_demo", *first)
+    assert seeded.rows(counts) == [(12, 9, 15, 5 + 3)]  # and 3 staff accounts
+    assert category_levels(seeded) == [1, 2, 2, 4]
+
+    # Each run adds a tree, products and clients of its own; tags are shared by name.
+    second = ("--products", "7", "--categories", "4", "--customers", "2", "--orders", "3")
+    manage("seed_demo", *second, "--seed", "1")
+    assert seeded.rows(counts) == [(12 + 7, 9 + 4, 15, 8 + 2 + 3)]
+    assert category_levels(seeded) == [2, 3, 3, 5]
+    assert not seeded.rows("SELECT slug FROM shop_category GROUP BY slug HAVING COUNT(*) > 1")
+    assert not seeded.rows("SELECT slug FROM shop_product GROUP BY slug HAVING COUNT(*) > 1")
+
+
+def test_seed_demo_refuses_a_tree_too_small_to_be_four_levels_deep(tmp_path):
+    env = shop_env(tmp_path / "small.sqlite3")
+    done = subprocess.run(
+        [sys.executable, MANAGE, "seed_demo", "--categories", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "At least 4 categories" in done.stderr
 
 
 @pytest.mark.parametrize("feed", ["customers", "orders"])

@@ -5,6 +5,8 @@
 - ``CONVERTEDIN_FEED_TOKEN``: the token(s) the platform sends, comma-separated.
   It is deliberately not set here: the app reads the variable on every request.
 - ``DJANGO_DEBUG``: ``0`` to turn debug off; ``DJANGO_SECRET_KEY`` for a real key.
+- ``SHOP_URL``: where the shop is served, for the feeds' absolute URLs (product
+  pages, images); ``http://localhost:8000`` by default.
 """
 
 import os
@@ -48,8 +50,28 @@ TIME_ZONE = "Africa/Cairo"
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+
+# Absolute URLs in the feeds (product pages, images) start here, never at the
+# request's Host header; and the storeinfo feed's answer. They become
+# CONVERTEDIN_FEED["SITE_URL"] and ["STORE"] below once the app knows those
+# settings (the categories and products feeds' release): until then the checks
+# refuse unknown settings.
+SHOP_URL = os.environ.get("SHOP_URL", "http://localhost:8000")
+SHOP_STORE = {
+    "name": "Souq Example",
+    "currency": "EGP",
+    "time_zone": "Africa/Cairo",
+    "email": "hello@shop.example",
+    "description": "Clothes, home and gifts, delivered across Egypt and the Gulf.",
+    "country": "EG",
+}
+
 CONVERTEDIN_FEED = {
     "ADAPTERS": {
+        "categories": "shop.catalogue_adapters.CategoryTreeAdapter",
+        "products": "shop.catalogue_adapters.CatalogueAdapter",
         "customers": "shop.convertedin.ClientAdapter",
         "orders": "shop.convertedin.PurchaseAdapter",
     },

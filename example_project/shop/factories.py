@@ -9,6 +9,10 @@ it decides a client's phone number and, for their purchases, the currency, the
 destination country and the sales tax. A guest (a checkout without an account)
 belongs to a market too, and is told apart by the email typed at checkout only,
 in whatever case and with whatever spaces it was typed (:func:`typed_email`).
+
+The catalogue is a tree of categories four levels deep (:func:`tree_levels`,
+:func:`tree_parents`); each product sits in one to three of them, at any level,
+with up to three tags and one to three images, the main one 600 x 600.
 """
 
 import random
@@ -20,12 +24,13 @@ from functools import cache
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 from factory.random import reseed_random
 from faker import Faker
 from faker.decode import unidecode
 
 from shop.currencies import EGP_PER_UNIT
-from shop.models import Client, Product, Purchase, PurchaseItem
+from shop.models import Category, Client, Product, ProductImage, Purchase, PurchaseItem
 
 CENT = Decimal("0.01")
 POOL_SIZE = 500
@@ -70,6 +75,33 @@ PRODUCT_KINDS = (
     ("Desk lamp", 300, 1300), ("Cookware set", 1500, 6000), ("Kids pyjamas", 250, 700),
 )  # fmt: skip
 PRODUCT_COLOURS = ("black", "white", "navy", "olive", "sand", "burgundy", "grey", "beige")
+#: Blank is the shop's own label: the products feed serves the store's name instead.
+BRANDS = ("Nile Cotton", "Desert Rose", "Cairo Craft", "Al Noor", "Zamzam Home",
+          "Oasis Sport", "Siwa Naturals", "Luxor Leather", "Sinai Outdoor", "Delta Kids")  # fmt: skip
+OWN_BRAND_SHARE = 0.3
+PRODUCT_BLURBS = ("made to last, washes well.", "a customer favourite.",
+                  "new this season.", "ships within two days.", "comfortable all day.")  # fmt: skip
+TAG_NAMES = ("new", "sale", "bestseller", "trending", "eid", "ramadan", "summer", "winter",
+             "gift", "handmade", "organic", "cotton", "limited", "back to school", "local")  # fmt: skip
+
+#: Category names by level, roots first; a name may recur under other parents.
+CATEGORY_NAMES = (
+    ("Women", "Men", "Kids", "Home", "Beauty", "Electronics", "Gifts", "Sports"),
+    ("Clothing", "Shoes", "Accessories", "Bags", "Kitchen", "Decor", "Fragrance",
+     "Audio", "Phones", "Outdoor", "Modest wear", "Nightwear"),
+    ("New arrivals", "Best sellers", "Summer", "Winter", "Ramadan", "Eid", "Essentials",
+     "Premium", "Everyday", "Occasion"),
+    ("Cotton", "Linen", "Leather", "Wool", "Silk", "Denim", "Under 500 EGP",
+     "Under 1000 EGP", "Handmade", "Imported", "Local brands", "Eco"),
+)  # fmt: skip
+CATEGORY_DEPTH = len(CATEGORY_NAMES)
+#: How the categories split over the levels: few roots, ever more shelves below.
+LEVEL_WEIGHTS = (1, 2, 3, 4)
+#: Of a level's categories, the share with children of their own; the others end
+#: their branch early (a shallower branch), whenever the level has more than one.
+PARENT_SHARE = 0.75
+MAIN_IMAGE = (600, 600)  # the products document asks for a 600 x 600 main image
+OTHER_IMAGE_SIZES = ((600, 600), (800, 800), (600, 800), (800, 600), (1000, 1000))
 
 
 _faker_seed: int | None = None
@@ -179,6 +211,90 @@ class ProductFactory(factory.django.DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     name = factory.LazyAttribute(lambda o: f"{o.kind[0]}, {random.choice(PRODUCT_COLOURS)}")
     price = factory.LazyAttribute(lambda o: Decimal(random.randrange(o.kind[1], o.kind[2] + 1, 5)))
+    slug = factory.LazyAttribute(lambda o: slugify(f"{o.name} {o.sku}"))
+    description = factory.LazyAttribute(
+        lambda o: f"<p>{o.name}: {random.choice(PRODUCT_BLURBS)}</p>"
+    )
+    brand = factory.LazyFunction(
+        lambda: "" if random.random() < OWN_BRAND_SHARE else random.choice(BRANDS)
+    )
+    compare_at_price = factory.LazyAttribute(lambda o: sale_price(o.price))
+    # One product in six is sold out; one in twelve is no longer on sale at all.
+    stock = factory.LazyFunction(lambda: 0 if random.random() < 0.15 else random.randint(1, 250))
+    is_active = factory.LazyFunction(lambda: random.random() >= 0.08)
+    created_at = factory.LazyFunction(lambda: now() - timedelta(days=3 * 365) * random.random())
+
+
+def tree_levels(count: int, depth: int = CATEGORY_DEPTH) -> list[int]:
+    """How many of ``count`` categories go on each of ``depth`` levels: at least one
+    each (so one branch is ``depth`` deep), the rest by :data:`LEVEL_WEIGHTS`."""
+    if count < depth:
+        raise ValueError(f"A tree {depth} levels deep needs at least {depth} categories.")
+    weights = LEVEL_WEIGHTS[:depth]
+    sizes = [1 + int((count - depth) * weight / sum(weights)) for weight in weights]
+    sizes[-1] += count - sum(sizes)  # what rounding left over goes to the leaves
+    return sizes
+
+
+def tree_parents(parents: list[Category], children: int) -> list[Category]:
+    """A parent for each of ``children`` categories, of ``parents`` (the level above).
+
+    Only :data:`PARENT_SHARE` of the parents get children (each of those one at
+    least), so some branches stop short of the deepest level."""
+    fertile = random.sample(parents, max(1, min(children, round(len(parents) * PARENT_SHARE))))
+    if len(parents) > 1 and len(fertile) == len(parents):
+        fertile.pop()  # one branch at least ends on this level
+    chosen = fertile + random.choices(fertile, k=children - len(fertile))
+    random.shuffle(chosen)
+    return chosen
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """A category on ``level`` (0 for a root) under ``parent``; built level by level."""
+
+    class Meta:
+        model = Category
+
+    class Params:
+        level = 0
+
+    parent = None
+    name = factory.LazyAttribute(lambda o: random.choice(CATEGORY_NAMES[o.level]))
+    # The sequence number keeps slugs apart (names recur under other parents).
+    slug = factory.LazyAttributeSequence(lambda o, n: f"{slugify(o.name)}-{n}")
+    description = factory.LazyAttribute(
+        lambda o: f"{o.name} in {o.parent.name}." if o.parent else f"Everything {o.name.lower()}."
+    )
+    is_visible = factory.LazyFunction(lambda: random.random() >= 0.1)
+    # A shelf opens after the one it sits on.
+    created_at = factory.LazyAttribute(
+        lambda o: moment_between(
+            o.parent.created_at if o.parent else now() - timedelta(days=4 * 365),
+            now() - timedelta(days=30),
+        )
+    )
+
+
+def product_images(product: Product) -> list[ProductImage]:
+    """One to three unsaved images of ``product``; the main one (position 0) 600 x 600."""
+    sizes = [MAIN_IMAGE, *random.choices(OTHER_IMAGE_SIZES, k=random.randint(0, 2))]
+    return [
+        ProductImage(
+            product=product,
+            file=f"products/{product.slug}-{position + 1}.jpg",
+            width=width,
+            height=height,
+            position=position,
+        )
+        for position, (width, height) in enumerate(sizes)
+    ]
+
+
+def sale_price(price: Decimal) -> Decimal | None:
+    """One product in five is on sale: its price before it, 10 to 50% higher."""
+    if random.random() >= 0.2:
+        return None
+    return Decimal(round(price * Decimal(random.randint(110, 150)) / 100 / 5) * 5)
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -6,15 +6,81 @@
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+
+
+class Category(models.Model):
+    """A shelf of the catalogue: roots, their children and so on (four levels here)."""
+
+    # Indexed (a ForeignKey is): the categories feed reads the roots (parent NULL)
+    # a page at a time, then each level's children.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=120)
+    description = models.TextField(blank=True)
+    is_visible = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Product(models.Model):
     sku = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220)
+    description = models.TextField(blank=True)
+    # Blank for the shop's own products: the feed serves the store's name.
+    brand = models.CharField(max_length=100, blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2)
+    # The price before a sale, shown struck through; None when not on sale.
+    compare_at_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    stock = models.IntegerField(default=0)
+    # An inactive product stays in the catalogue, unpublished.
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # A product sits on several shelves, at any level. The through table has a
+    # unique (product, category) index and one on category: the products feed's
+    # collection_id filter starts from the category.
+    categories = models.ManyToManyField(Category, related_name="products")
+    tags = models.ManyToManyField(Tag, related_name="products", blank=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductImage(models.Model):
+    """A product's picture; the lowest ``position`` is the main image."""
+
+    # No index of its own: the (product, position) index below starts with it.
+    product = models.ForeignKey(
+        Product, related_name="images", on_delete=models.CASCADE, db_index=False
+    )
+    file = models.FileField(upload_to="products/")  # a FileField: no Pillow needed
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = (
+            # The products feed reads a page's images by product, main image first.
+            models.Index(fields=["product", "position"], name="shop_productimage_position"),
+        )
+
+    def __str__(self) -> str:
+        return self.file.name
 
 
 class Client(models.Model):

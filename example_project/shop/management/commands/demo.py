@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from convertedin_feed.conf import TOKEN_ENVIRONMENT_VARIABLE
-from shop.models import Client
+from shop.models import Category, Client
 
 
 class Command(BaseCommand):
@@ -22,14 +22,23 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000", help="where to serve")
         parser.add_argument("--customers", type=int, default=500, help="clients to seed")
         parser.add_argument("--orders", type=int, default=2000, help="purchases to seed")
+        parser.add_argument("--products", type=int, default=300, help="products to seed")
+        parser.add_argument("--categories", type=int, default=40, help="categories to seed")
 
-    def handle(self, *args, addrport, customers, orders, **options):
+    def handle(self, *args, addrport, customers, orders, products, categories, **options):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=verbosity)
         if Client.objects.exists():
             self.stdout.write("The shop has data already: not seeding.")
         else:
-            call_command("seed_demo", customers=customers, orders=orders, verbosity=verbosity)
+            call_command(
+                "seed_demo",
+                customers=customers,
+                orders=orders,
+                products=products,
+                categories=categories,
+                verbosity=verbosity,
+            )
 
         token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").split(",")[0].strip()
         if not token:
@@ -40,9 +49,25 @@ class Command(BaseCommand):
             self.stdout.write(f"Generated a token for this run ({TOKEN_ENVIRONMENT_VARIABLE}).")
 
         base = f"http://{_browsable_host(addrport)}/convertedin"
+        # A root category: its products include those of its subcategories.
+        shelf = Category.objects.filter(parent__isnull=True).order_by("pk").first()
         self.stdout.write(
             "\n"
             f"Token: {token}\n\n"
+            "Store info (not paged):\n"
+            f"  curl -X POST {base}/storeinfo -F token={token}\n\n"
+            "Categories, page 1 (root categories, each with its subcategories):\n"
+            f"  curl -X POST {base}/categories -F token={token} -F page=1 -F per_page=5\n\n"
+            "Products, page 1:\n"
+            f"  curl -X POST {base}/products -F token={token} -F page=1 -F per_page=5\n\n"
+        )
+        if shelf is not None:
+            self.stdout.write(
+                f"Products of the category {shelf.name!r} and its subcategories, page 1:\n"
+                f"  curl -X POST {base}/products -F token={token} -F page=1 -F per_page=5"
+                f" -F collection_id={shelf.pk}\n\n"
+            )
+        self.stdout.write(
             "Customers, page 1 (the customers document spells per_page as par_page):\n"
             f"  curl -X POST {base}/customers -F token={token} -F page=1 -F par_page=5\n\n"
             "Orders, page 1:\n"

@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: fill the shop with believable clients, products and purchases.
+"""``manage.py seed_demo``: fill the shop with believable categories, products, clients and purchases.
 
 Objects are built in memory with factory-boy (``Factory.build``) and written
 with ``bulk_create``, a batch at a time, in one transaction: 100,000 purchases
@@ -14,6 +14,15 @@ their account after buying (their purchases stay, without a client) and
 products deleted from the catalogue after being bought (their items stay, with
 the sku they copied). ``--customers`` and ``--products`` count what is left;
 the deleted ones come on top.
+
+The catalogue is a tree of ``--categories`` categories exactly four levels deep
+(some branches stop sooner); each product sits in one to three of them, at any
+level, with up to three tags and one to three images (the main one 600 x 600).
+Some products are sold out, some inactive, some on sale, some of the shop's
+own brand (a blank brand).
+
+Each run adds to what is there: another tree, more products, clients and
+purchases (tags are shared by name).
 """
 
 import bisect
@@ -30,7 +39,7 @@ from django.db.models import Max
 from django.db.models.functions import Lower, Trim
 
 from shop import factories
-from shop.models import Client, Product, Purchase, PurchaseItem
+from shop.models import Category, Client, Product, ProductImage, Purchase, PurchaseItem, Tag
 
 STAFF_ACCOUNTS = 3
 #: Of the published purchases, the share bought by guests, without an account.
@@ -42,7 +51,7 @@ DELETED_SHARE = 0.01
 
 
 class Command(BaseCommand):
-    help = "Fill the example shop with demo clients, products and purchases."
+    help = "Fill the example shop with demo categories, products, clients and purchases."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -52,12 +61,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--products", type=int, default=300, help="products, besides deleted ones (default 300)"
         )
+        parser.add_argument(
+            "--categories",
+            type=int,
+            default=40,
+            help=f"categories, a tree {factories.CATEGORY_DEPTH} levels deep (default 40)",
+        )
         parser.add_argument("--seed", type=int, help="random seed, for repeatable data")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per bulk insert")
 
-    def handle(self, *args, customers, orders, products, seed, batch_size, **options):
+    def handle(self, *args, customers, orders, products, categories, seed, batch_size, **options):
         if min(customers, orders, batch_size) < 0 or products < 5 or batch_size < 1:
             raise CommandError("Counts can't be negative; at least 5 products; batch size >= 1.")
+        if categories < factories.CATEGORY_DEPTH:
+            raise CommandError(
+                f"At least {factories.CATEGORY_DEPTH} categories: "
+                f"the tree is {factories.CATEGORY_DEPTH} levels deep."
+            )
         if orders and not customers:
             raise CommandError("Purchases need clients: give --customers.")
         if seed is not None:
@@ -72,8 +92,13 @@ class Command(BaseCommand):
                 (Client.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
             )
             factories.ProductFactory.reset_sequence(next_sku_number())
+            factories.CategoryFactory.reset_sequence(
+                (Category.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+            )
             last_purchase = Purchase.objects.aggregate(last=Max("pk"))["last"] or 0
+            shelves = self.create_categories(categories)
             catalogue = self.create_products(products + deleted_products)
+            catalogue_counts = self.file_products(catalogue, shelves)
             staff, clients, markets = self.create_clients(customers + deleted_clients)
             counts = self.create_purchases(orders, staff, clients, markets, catalogue)
             self.clients, self.catalogue = clients, catalogue
@@ -88,7 +113,9 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded in {elapsed:.1f}s: {products:,} products (+{deleted_products} deleted "
+                f"Seeded in {elapsed:.1f}s: {categories:,} categories "
+                f"({' / '.join(f'{size:,}' for size in factories.tree_levels(categories))} "
+                f"by level), {products:,} products (+{deleted_products} deleted "
                 f"since: {plural(counts['orphan_items'], 'purchase item')} keep only the sku), "
                 f"{customers:,} clients (+{len(staff)} staff accounts; +{deleted_clients} deleted "
                 f"since: {plural(counts['orphan_purchases'], 'purchase')} kept without a client), "
@@ -97,6 +124,11 @@ class Command(BaseCommand):
                 f"{plural(counts['guests'], 'guest')}; +{counts['test']} test purchases), "
                 f"{counts['items']:,} purchase items."
             )
+        )
+        self.stdout.write(
+            f"The catalogue: {catalogue_counts['images']:,} product images, "
+            f"{catalogue_counts['placements']:,} product-category links, "
+            f"{catalogue_counts['taggings']:,} product tags (of {catalogue_counts['tags']} tags)."
         )
         self.stdout.write(
             "The feeds leave out staff accounts and test purchases: "
@@ -109,6 +141,42 @@ class Command(BaseCommand):
         return Product.objects.bulk_create(
             factories.ProductFactory.build_batch(count), batch_size=self.batch_size
         )
+
+    def create_categories(self, count):
+        """A tree ``count`` categories large, four levels deep, saved a level at a time
+        (children need their parent's id); every category, roots first."""
+        created: list[Category] = []
+        above: list[Category] = []
+        for level, size in enumerate(factories.tree_levels(count)):
+            parents = factories.tree_parents(above, size) if above else [None] * size
+            above = Category.objects.bulk_create(
+                [factories.CategoryFactory.build(level=level, parent=p) for p in parents],
+                batch_size=self.batch_size,
+            )
+            created += above
+        return created
+
+    def file_products(self, catalogue, shelves):
+        """Each product on one to three of ``shelves`` (any level), with up to three tags
+        and one to three images."""
+        tags = ensure_tags(factories.TAG_NAMES)
+        placements, taggings, images = [], [], []
+        Placement, Tagging = Product.categories.through, Product.tags.through
+        for product in catalogue:
+            for category in random.sample(shelves, min(len(shelves), random.randint(1, 3))):
+                placements.append(Placement(product_id=product.pk, category_id=category.pk))
+            for tag in random.sample(tags, random.randint(0, 3)):
+                taggings.append(Tagging(product_id=product.pk, tag_id=tag.pk))
+            images += factories.product_images(product)
+        Placement.objects.bulk_create(placements, batch_size=self.batch_size)
+        Tagging.objects.bulk_create(taggings, batch_size=self.batch_size)
+        ProductImage.objects.bulk_create(images, batch_size=self.batch_size)
+        return {
+            "placements": len(placements),
+            "taggings": len(taggings),
+            "images": len(images),
+            "tags": len(tags),
+        }
 
     def create_clients(self, count):
         markets = [factories.random_market() for _ in range(count)]
@@ -213,6 +281,13 @@ def pick_deleted(bought: Counter, ids: list[int], count: int) -> list[int]:
     chosen = random.sample(sorted(bought), min(count, len(bought)))
     others = [pk for pk in ids if pk not in bought]
     return chosen + random.sample(others, min(count - len(chosen), len(others)))
+
+
+def ensure_tags(names) -> list[Tag]:
+    """The tags of these names, created when missing (a tag's name is unique)."""
+    existing = set(Tag.objects.filter(name__in=names).values_list("name", flat=True))
+    Tag.objects.bulk_create([Tag(name=name) for name in names if name not in existing])
+    return list(Tag.objects.filter(name__in=names).order_by("pk"))
 
 
 def plural(count: int, noun: str) -> str:
