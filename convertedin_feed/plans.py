@@ -423,7 +423,8 @@ class Plan:
         child_adapter = related.adapter(adapter.request)
         queryset = child_adapter.feed_queryset().filter(**{f"{related.link}__in": ids})
         plan = related.plan
-        child_rows = list(plan.values_queryset(queryset, link=related.link).order_by(_LINK, "pk"))
+        order = (*queryset.query.order_by, "pk")  # the child adapter's order, if it has one
+        child_rows = list(plan.values_queryset(queryset, link=related.link).order_by(_LINK, *order))
         found: dict[int, list[str]] = {}
         child_currencies = None
         if plan.computed_money:

@@ -54,10 +54,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
 # Absolute URLs in the feeds (product pages, images) start here, never at the
-# request's Host header; and the storeinfo feed's answer. They become
-# CONVERTEDIN_FEED["SITE_URL"] and ["STORE"] below once the app knows those
-# settings (the categories and products feeds' release): until then the checks
-# refuse unknown settings.
+# request's Host header; and the storeinfo feed's answer.
 SHOP_URL = os.environ.get("SHOP_URL", "http://localhost:8000")
 SHOP_STORE = {
     "name": "Souq Example",
@@ -69,9 +66,11 @@ SHOP_STORE = {
 }
 
 CONVERTEDIN_FEED = {
+    "SITE_URL": SHOP_URL,
+    "STORE": SHOP_STORE,
     "ADAPTERS": {
-        "categories": "shop.catalogue_adapters.CategoryTreeAdapter",
-        "products": "shop.catalogue_adapters.CatalogueAdapter",
+        "categories": "shop.convertedin.CategoryTreeAdapter",
+        "products": "shop.convertedin.CatalogueAdapter",
         "customers": "shop.convertedin.ClientAdapter",
         "orders": "shop.convertedin.PurchaseAdapter",
     },

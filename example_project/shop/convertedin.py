@@ -12,18 +12,35 @@ adapters name it in ``Meta.guests``.
 
 import re
 
-from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import Round
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Round
 
 from convertedin_feed.adapters import (
+    CategoryAdapter,
     CustomerAdapter,
+    FeedAdapter,
     Field,
     GuestAdapter,
     LineItemAdapter,
     OrderAdapter,
+    ProductAdapter,
     Related,
 )
 from shop.currencies import EGP_PER_UNIT
+from shop.models import ProductImage
 
 #: A real order: paid, and not one the staff placed to test the checkout.
 PAID = Q(purchases__state="paid", purchases__is_test=False)
@@ -178,3 +195,62 @@ class PurchaseAdapter(OrderAdapter):
 
     def dehydrate_phone(self, row):
         return normalise_phone(row["phone"])
+
+
+# ---------------------------------------------------------------------------
+# The catalogue: categories and products
+
+
+class CategoryTreeAdapter(CategoryAdapter):
+    """Root categories, each with its whole subtree under ``subcategories``."""
+
+    title = Field("name")
+    handle = Field("slug")
+    content = Field("description")
+    available = Field("is_visible")  # rendered true/false
+    published_at = Field("created_at")
+
+    class Meta:
+        model = "shop.Category"
+        parent = "parent"  # the ForeignKey to the parent category
+
+
+class ProductImageAdapter(FeedAdapter):
+    # A stored file name ("products/jeans-1.jpg"): the storage's URL, on SITE_URL.
+    path = Field("file")
+    # width and height read the model fields of the same name.
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("position")  # the main image first
+
+
+#: The stored file of a product's main image: the one of the lowest position.
+MAIN_IMAGE = Subquery(
+    ProductImage.objects.filter(product=OuterRef("pk"))
+    .order_by("position", "pk")
+    .values("file")[:1]
+)
+
+
+class CatalogueAdapter(ProductAdapter):
+    title = Field("name")
+    # A path: the app joins it to SITE_URL.
+    full_permalink = Field(expression=Concat(Value("/products/"), "slug", Value("/")))
+    image = Field(expression=MAIN_IMAGE)
+    content = Field("description")  # HTML
+    vendor = Field("brand")  # blank: the store's own, served as the store's name
+    # price and compare_at_price read the fields of the same name; a product not
+    # on sale has no compare_at_price (null).
+    # A product sits in one to three categories: the first of them.
+    category_id = Field(expression=Min("categories__pk"))
+    handle = Field("slug")
+    quantity = Field("stock")
+    # An inactive product is unpublished: null tells the platform to hide it.
+    published_at = Field(expression=Case(When(is_active=True, then=F("created_at"))))
+    tags = Related("tags", field="name")  # "new, sale, gift"
+    images = Related("images", ProductImageAdapter)
+
+    class Meta:
+        model = "shop.Product"
+        categories = "categories"  # the path the collection_id filter follows
+        collection_subcategories = True  # a category's products include its subcategories'
