@@ -531,7 +531,8 @@ def _unreadable(adapter: type[FeedAdapter], source: Any) -> Exception | None:
         if isinstance(source, str):
             queryset.values(source)
         else:
-            source.resolve_expression(queryset.query, allow_joins=True, reuse=None)
+            resolved = source.resolve_expression(queryset.query, allow_joins=True, reuse=None)
+            resolved.output_field  # noqa: B018 - mixed types are only found here
     except (FieldError, LookupError, TypeError, ValueError) as exc:
         return exc
     return None

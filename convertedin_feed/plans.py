@@ -286,21 +286,20 @@ class Plan:
         queryset: QuerySet[Any],
         *extra: str,
         annotations: dict[str, Any] | None = None,
-        link: str | None = None,
+        link: tuple[str, list[Any]] | None = None,
     ) -> QuerySet[Any]:
         """The page's rows as ``values()``, by ``pk``; refused if a join would repeat rows.
 
-        ``link`` is the path from related rows to their parent: its join repeats
-        a row once per parent on purpose (a tag of two products is in both lists).
+        ``link`` is ``(path, parent ids)`` for related rows: the path to their
+        parent, whose join may repeat a row once per parent on purpose (a tag
+        of two products is in both lists); it is added after the check.
         """
         fields = dict.fromkeys(("pk", *extra, *self.paths.values()))
         every = {**self.annotations, **(annotations or {})}
-        if link is not None:
-            every[_LINK] = F(link)
         if self.subtree is not None:
             every[_PARENT] = F(self.subtree.parent)
         rows = queryset.order_by("pk").values(*fields, **every)
-        fanning = [name for name in to_many_joins(rows) if name != link]
+        fanning = to_many_joins(rows)
         if fanning:
             raise FeedConfigurationError(
                 f"{self.adapter.__qualname__}: the rows query joins the to-many relation "
@@ -308,6 +307,9 @@ class Plan:
                 "Filter across it with Exists() in get_queryset(), and map it with an "
                 "aggregate, a Subquery or Related, never a plain Field path."
             )
+        if link is not None:
+            path, ids = link
+            rows = rows.filter(**{f"{path}__in": ids}).annotate(**{_LINK: F(path)})
         return rows
 
     def records(
@@ -421,10 +423,12 @@ class Plan:
         """Each parent's related records, by the parent's primary key: one query for the page."""
         ids = list(dict.fromkeys(row["pk"] for row in rows))
         child_adapter = related.adapter(adapter.request)
-        queryset = child_adapter.feed_queryset().filter(**{f"{related.link}__in": ids})
+        queryset = child_adapter.feed_queryset()
         plan = related.plan
         order = (*queryset.query.order_by, "pk")  # the child adapter's order, if it has one
-        child_rows = list(plan.values_queryset(queryset, link=related.link).order_by(_LINK, *order))
+        child_rows = list(
+            plan.values_queryset(queryset, link=(related.link, ids)).order_by(_LINK, *order)
+        )
         found: dict[int, list[str]] = {}
         child_currencies = None
         if plan.computed_money:

@@ -1,6 +1,6 @@
 """The test shop's adapters, as a shop developer would write them."""
 
-from django.db.models import Case, Count, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat
 
 from convertedin_feed.adapters import (
@@ -84,7 +84,9 @@ class PictureAdapter(FeedAdapter):
 class GadgetAdapter(ProductAdapter):
     """Gadgets: a many-to-many to sections and to labels, pictures by a reverse foreign key."""
 
-    full_permalink = Field(expression=Concat(Value("/gadgets/"), "slug", Value("/")))
+    full_permalink = Field(
+        expression=Concat(Value("/gadgets/"), "slug", Value("/"), output_field=CharField())
+    )
     image = Field(
         expression=Subquery(
             GadgetPicture.objects.filter(gadget=OuterRef("pk"))
