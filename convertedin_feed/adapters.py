@@ -417,8 +417,8 @@ class ProductAdapter(FeedAdapter):
         model = self.get_model()
         category_model = _related_model(model, path)
         key = category_model._meta.pk
-        category = key.to_python(category)  # type: ignore[union-attr]
-        key.run_validators(category)  # type: ignore[union-attr]  # the column's range too
+        category = key.to_python(category)
+        key.run_validators(category)  # the column's range too
         if self.option("collection_subcategories"):
             categories = with_descendants(
                 category_model._default_manager.using(queryset.db).all(),

@@ -309,10 +309,10 @@ def _check_guests() -> list[checks.CheckMessage]:
                 "Name the same GuestAdapter in the Meta of both adapters.",
             )
         )
-    orders = _adapter_class("orders")
-    if feed_settings.MISSING_PRODUCTS == "fallback" and orders is not None:
+    orders_adapter = _adapter_class("orders")
+    if feed_settings.MISSING_PRODUCTS == "fallback" and orders_adapter is not None:
         try:
-            plan = plan_for(orders, served_record_keys().get("orders", {}))
+            plan = plan_for(orders_adapter, served_record_keys().get("orders", {}))
         except (ImproperlyConfigured, FieldError, LookupError):
             return messages  # E003/E004 say why
         for related in plan.related:

@@ -25,6 +25,6 @@ class ProductFilterSet(FeedFilterSet):
 
     def filter_collection(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         try:
-            return self.adapter.filter_collection(queryset, value.strip())  # type: ignore[no-any-return]
+            return self.adapter.filter_collection(queryset, value.strip())
         except (ValidationError, ValueError, TypeError) as exc:
             raise exceptions.ValidationError({name: [f"{value!r} is not a category id."]}) from exc

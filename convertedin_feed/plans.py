@@ -108,6 +108,7 @@ def read_records(
     """A page's rows, chunk by chunk, as records; and their problems, by position on the page."""
     records: list[Row] = []
     problems: dict[int, list[str]] = {}
+    found: dict[int, list[str]]
     for index, rows in chunks:
         part, found = parts[index], {}
         mapped = part.plan.records(part.adapter, rows, found)
@@ -583,7 +584,7 @@ def _related_plan(
         # From the ManyToManyField itself back through its related query name; from
         # the other side, through the field's own name.
         link = (
-            relation.related_query_name()  # type: ignore[union-attr]
+            relation.related_query_name()  # type: ignore[attr-defined]
             if relation.concrete
             else relation.field.name  # type: ignore[union-attr]
         )

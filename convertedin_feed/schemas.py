@@ -142,7 +142,7 @@ class RecordFormatter:
         self.nested = {
             name: self.kind
             if isinstance(key_field, SubtreeField)
-            else type(key_field.child).__name__.removesuffix("Serializer")  # type: ignore[attr-defined]
+            else type(key_field.child).__name__.removesuffix("Serializer")
             for name, key_field in fields.items()
             if name not in omit
             and (isinstance(key_field, serializers.ListSerializer | SubtreeField))

@@ -323,11 +323,36 @@ def test_seed_demo_refuses_a_tree_too_small_to_be_four_levels_deep(tmp_path):
     assert "At least 4 categories" in done.stderr
 
 
-@pytest.mark.parametrize("feed", ["customers", "orders"])
+@pytest.mark.parametrize("feed", ["storeinfo", "categories", "products", "customers", "orders"])
 def test_a_preview_crawl_finds_nothing_the_platform_would_refuse(shop, feed):
     """Guests, deleted accounts and products, several currencies: every record complete."""
     report = shop.manage("convertedin_feed_preview", feed, "--crawl", "--per-page", "7")
     assert "every record arrived once, in order, with its required keys" in report
+
+
+def category_ids(records):
+    for record in records:
+        yield record["id"]
+        yield from category_ids(record["subcategories"])
+
+
+def test_every_line_item_names_a_served_product_and_every_product_a_served_category(shop):
+    """The platform's crawl order: categories, products, customers, orders; each links back."""
+    categories, _ = crawl(shop, "categories", "per_page", per_page=3)
+    products, total = crawl(shop, "products", "per_page", per_page=50)
+    orders, _ = crawl(shop, "orders", "per_page", per_page=50)
+    served_categories = list(category_ids(categories))
+    assert sorted(served_categories) == shop.ids("SELECT id FROM shop_category ORDER BY id")
+    assert total == len(products) == len(shop.ids("SELECT id FROM shop_product"))
+    product_ids = {product["id"] for product in products}
+    lines = [line for order in orders for line in order["line_items"]]
+    assert lines
+    assert {line["product_id"] for line in lines} <= product_ids
+    assert {product["category_id"] for product in products} <= {str(i) for i in served_categories}
+    for product in products:
+        assert product["full_permalink"].startswith("http://localhost:8000/products/")
+        assert product["image"].startswith("http://localhost:8000/media/products/")
+        assert isinstance(product["price"], int | float)
 
 
 def test_customers_feed(shop):
@@ -394,7 +419,7 @@ def test_a_guests_orders_name_the_guest_the_customers_feed_serves(shop):
         assert orders[purchase_id]["customer"] == {"id": guest_ids[email]}
 
 
-@pytest.mark.parametrize("feed", ["customers", "orders"])
+@pytest.mark.parametrize("feed", ["storeinfo", "categories", "products", "customers", "orders"])
 def test_wrong_token_is_refused_with_json(shop, feed):
     wrong = {"token": "not-" + shop.token, "page": 1}
     status, content_type, body = post(f"{shop.url}/{feed}", wrong)
