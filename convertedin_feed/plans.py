@@ -300,7 +300,13 @@ class Plan:
         if self.subtree is not None:
             every[_PARENT] = F(self.subtree.parent)
         rows = queryset.order_by("pk").values(*fields, **every)
-        fanning = [name for name in to_many_joins(rows) if name != link]
+        # A many-to-many link crosses its through table: a to-many join of its own name.
+        crossed = (
+            set(to_many_joins(queryset.model._base_manager.values(**{_LINK: F(link)})))
+            if link is not None
+            else set()
+        )
+        fanning = [name for name in to_many_joins(rows) if name != link and name not in crossed]
         if fanning:
             raise FeedConfigurationError(
                 f"{self.adapter.__qualname__}: the rows query joins the to-many relation "

@@ -14,6 +14,7 @@ import re
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DecimalField,
     F,
@@ -235,7 +236,10 @@ MAIN_IMAGE = Subquery(
 class CatalogueAdapter(ProductAdapter):
     title = Field("name")
     # A path: the app joins it to SITE_URL.
-    full_permalink = Field(expression=Concat(Value("/products/"), "slug", Value("/")))
+    full_permalink = Field(
+        # output_field: Value is a CharField, slug a SlugField; PostgreSQL asks which.
+        expression=Concat(Value("/products/"), "slug", Value("/"), output_field=CharField())
+    )
     image = Field(expression=MAIN_IMAGE)
     content = Field("description")  # HTML
     vendor = Field("brand")  # blank: the store's own, served as the store's name
