@@ -191,10 +191,10 @@ def targets(results: dict) -> list[Target]:
 
 
 def targets_table(found: list[Target]) -> str:
-    lines = [f"{'target':<44}{'value':>9}  {'goal':<8} result"]
+    lines = [f"{'target':<50}{'value':>9}  {'goal':<8} result"]
     for target in found:
         verdict = {True: "PASS", False: "FAIL", None: "-"}[target.passed]
-        lines.append(f"{target.name:<44}{number(target.value, 2):>9}  {target.goal:<8} {verdict}")
+        lines.append(f"{target.name:<50}{number(target.value, 2):>9}  {target.goal:<8} {verdict}")
     return "\n".join(lines)
 
 
