@@ -8,8 +8,13 @@
 - ``handwritten_seek``: the same code told the total and the previous page's
   last id by the client (``total``, ``after``): no COUNT, no OFFSET. It is the
   floor a seeking feed can hope for, not a feed the platform could call.
+- ``handwritten_seek`` products: the products feed written the same way, with
+  the same advantages as ``ours`` in a running crawl (the total and the id to
+  seek after, as ``ours`` finds them in its cache) and the same queries: the
+  rows (their first category and main image by subquery), then one query per
+  relation for the whole page, tags and images.
 
-All serve the orders feed's keys from the same models, leave out test purchases
+The orders baselines serve the orders feed's keys from the same models, leave out test purchases
 as the example shop's adapter does, and check the token; formats follow
 ``OrderSerializer`` closely, but exact parity is not the point.
 """
@@ -23,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
+from django.db.models import Case, F, Min, OuterRef, Subquery, When
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -32,7 +38,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from shop.convertedin import normalise_phone
-from shop.models import Purchase, PurchaseItem
+from shop.models import Product, ProductImage, Purchase, PurchaseItem
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 FINANCIAL_STATUS = {"paid": "successful", "cancelled": "canceled"}
@@ -264,3 +270,113 @@ def handwritten_orders(request):
 @require_POST
 def handwritten_seek_orders(request):
     return orders_page(request, seek=True)
+
+
+# ---------------------------------------------------------------------------
+# handwritten_seek products: values(), one query per relation, orjson
+
+PRODUCT_COLUMNS = (
+    "id", "name", "slug", "description", "brand", "price", "compare_at_price", "stock",
+    "is_active", "created_at",
+)  # fmt: skip
+MAIN_IMAGE_FILE = Subquery(
+    ProductImage.objects.filter(product=OuterRef("pk"))
+    .order_by("position", "pk")
+    .values("file")[:1]
+)
+
+
+def media_url(name: str | None) -> str | None:
+    return f"{settings.CONVERTEDIN_FEED['SITE_URL']}{settings.MEDIA_URL}{name}" if name else None
+
+
+def product_tags(ids: list[int]) -> dict[int, list[str]]:
+    grouped = defaultdict(list)
+    rows = (
+        Product.tags.through.objects.filter(product_id__in=ids)
+        .order_by("product_id", "tag_id")
+        .values_list("product_id", "tag__name")
+    )
+    for product_id, name in rows:
+        grouped[product_id].append(name)
+    return grouped
+
+
+def product_images(ids: list[int]) -> dict[int, list[dict]]:
+    grouped = defaultdict(list)
+    rows = (
+        ProductImage.objects.filter(product_id__in=ids)
+        .order_by("product_id", "position", "pk")
+        .values_list("product_id", "file", "width", "height")
+    )
+    for product_id, name, width, height in rows:
+        grouped[product_id].append({"path": media_url(name), "width": width, "height": height})
+    return grouped
+
+
+def product_record(row, zone: ZoneInfo, site: str, store: str, tags: list, images: list) -> dict:
+    published = row["published_at"]
+    compare_at = row["compare_at_price"]
+    return {
+        "id": row["id"],
+        "title": row["name"],
+        "full_permalink": f"{site}/products/{row['slug']}/",
+        "image": media_url(row["main_image"]),
+        "content": row["description"],
+        "vendor": row["brand"] or store,
+        "price": money(row["price"]),
+        "category_id": None if row["category_id"] is None else str(row["category_id"]),
+        "handle": row["slug"],
+        "app_links": None,
+        "type": None,
+        "compare_at_price": None if compare_at is None else money(compare_at),
+        "quantity": row["stock"],
+        "published_at": (
+            None if published is None else published.astimezone(zone).strftime(DATETIME_FORMAT)
+        ),
+        "tags": ", ".join(tags) or None,
+        "images": images,
+    }
+
+
+@csrf_exempt
+@require_POST
+def handwritten_seek_products(request):
+    if not token_ok(request.POST.get("token")):
+        return JsonResponse({"message": "Invalid token."}, status=401)
+    try:
+        number = max(1, int(request.POST.get("page") or 1))
+        per_page = min(max(1, int(request.POST.get("per_page") or DEFAULT_PER_PAGE)), MAX_PER_PAGE)
+        total, after = int(request.POST["total"]), int(request.POST["after"])
+    except (KeyError, ValueError):
+        return JsonResponse({"message": "page, per_page, total and after are numbers."}, status=422)
+    rows = list(
+        Product.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values(
+            *PRODUCT_COLUMNS,
+            main_image=MAIN_IMAGE_FILE,
+            category_id=Min("categories__pk"),
+            published_at=Case(When(is_active=True, then=F("created_at"))),
+        )[:per_page]
+    )
+    ids = [row["id"] for row in rows]
+    tags, images = product_tags(ids), product_images(ids)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    site = settings.CONVERTEDIN_FEED["SITE_URL"]
+    store = settings.CONVERTEDIN_FEED["STORE"]["name"]
+    offset = (number - 1) * per_page
+    data = [
+        product_record(row, zone, site, store, tags.get(row["id"], []), images.get(row["id"], []))
+        for row in rows
+    ]
+    envelope = {
+        "current_page": number,
+        "data": data,
+        "from": offset + 1 if rows else None,
+        "last_page": max(1, -(-total // per_page)),
+        "per_page": per_page,
+        "to": offset + len(rows) if rows else None,
+        "total": total,
+    }
+    return HttpResponse(orjson.dumps(envelope), content_type="application/json")

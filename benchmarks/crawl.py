@@ -27,6 +27,13 @@ RECORD_KEYS = {
         "id", "email", "first_name", "last_name", "orders_count", "total_spent", "currency",
         "phone", "registered_at", "gender",
     },
+    "products": {
+        "id", "title", "full_permalink", "image", "content", "vendor", "price", "category_id",
+        "handle", "compare_at_price", "quantity", "published_at", "tags", "images",
+    },
+    "categories": {
+        "id", "title", "handle", "content", "subcategories", "available", "published_at",
+    },
 }  # fmt: skip
 
 
@@ -70,8 +77,8 @@ def last_page(total: int, per_page: int) -> int:
 class Client:
     """One crawler's connection to one server.
 
-    ``totals`` holds each feed's published row count; ``page_end(per_page, page)``
-    the id a page of orders ends on (for ``after``, from SQL); ``seen`` is shared
+    ``totals`` holds each feed's published row count; ``page_end(per_page, page, feed)``
+    the id a page of the feed ends on (for ``after``, from SQL); ``seen`` is shared
     between clients so every implementation must serve the same ids on a page.
     """
 
@@ -80,7 +87,7 @@ class Client:
         url: str,
         token: str,
         totals: dict[str, int],
-        page_end: Callable[[int, int], int],
+        page_end: Callable[[int, int, str], int],
         seen: dict | None = None,
     ):
         self.http = httpx.Client(base_url=url, timeout=600, trust_env=False)
@@ -100,7 +107,7 @@ class Client:
         form = {"token": self.token, "page": page, "per_page": per_page}
         if impl.seek:
             form["total"] = self.totals[impl.feed]
-            form["after"] = self.page_end(per_page, page - 1) if after is None else after
+            form["after"] = self.page_end(per_page, page - 1, impl.feed) if after is None else after
         started = time.perf_counter()
         response = self.http.post(impl.path, data=form)
         ms = (time.perf_counter() - started) * 1000
@@ -188,7 +195,7 @@ class Client:
         for impl in impls:
             if impl.remembers and start > 1:
                 self.get(impl, start - 1, per_page)  # untimed: the crawl so far
-            after[impl.name] = self.page_end(per_page, start - 1) if impl.seek else None
+            after[impl.name] = self.page_end(per_page, start - 1, impl.feed) if impl.seek else None
         replies: dict[str, list[Reply]] = {impl.name: [] for impl in impls}
         for page in range(start, min(start + count, self.last_page(impls[0], per_page) + 1)):
             for impl in rotated(impls, page):

@@ -1,6 +1,7 @@
 """The project's benchmark: the feeds under gunicorn, crawled the way Converted.in crawls them.
 
     python benchmarks/run.py --orders 1000000          # the figures the README quotes
+                                                       # (a million products, 10,000 categories)
     python benchmarks/run.py --orders 2000 --repeat 3 --stretch 3   # the CI smoke run
 
 Without ``DATABASE_URL`` it re-runs itself under ``.ci/with-postgres`` (a throwaway
@@ -21,6 +22,15 @@ each, at each ``--per-page``:
   primed like a crawl in progress; the ms/page at each depth, joined by straight
   lines over every page, estimates a full crawl;
 - SQL queries per page, from the ``X-Queries`` header of ``middleware.py``.
+
+The catalogue is crawled the same way: ``--products`` products (as many as the
+orders unless given) against ``handwritten_seek`` products, a hand-written
+``values()`` + orjson feed with ours' advantages in a crawl (told the total and
+the id to seek after; one query for the rows, one per relation: tags, images);
+and the categories feed (``--categories`` in a tree ``--category-depth`` levels
+deep), whose queries per page must not grow with the tree's depth: a crawl of
+one root a page, over the seeded roots and then two roots added without
+children (removed after), counts both.
 
 Then ``ours`` alone: a real full crawl (every row once, in order) on a fresh worker,
 whose memory growth is its peak (VmHWM) less its idle RSS; and two crawlers at once
@@ -58,6 +68,15 @@ from benchmarks import crawl, database, report, server  # noqa: E402
 
 OURS = crawl.Impl("ours", "/convertedin/orders", remembers=True)
 OURS_CUSTOMERS = crawl.Impl("ours", "/convertedin/customers", feed="customers", remembers=True)
+OURS_PRODUCTS = crawl.Impl("ours", "/convertedin/products", feed="products", remembers=True)
+PRODUCT_IMPLS = (
+    OURS_PRODUCTS,
+    crawl.Impl(
+        "handwritten_seek", "/baselines/handwritten-seek/products", feed="products", seek=True
+    ),
+)
+OURS_CATEGORIES = crawl.Impl("ours", "/convertedin/categories", feed="categories", remembers=True)
+FLAT_ROOTS = 2  # childless root categories added for the depth check
 ORDER_IMPLS = (
     OURS,
     crawl.Impl("drf", "/baselines/drf/orders"),
@@ -79,6 +98,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--customers",
         type=int,
         help="published clients (orders / 10); the customers feed serves the guests after them",
+    )
+    parser.add_argument(
+        "--products",
+        type=int,
+        help="products (as many as the orders: 1,000,000 in a full run)",
+    )
+    parser.add_argument(
+        "--categories",
+        type=int,
+        help="categories (products / 100, at least 10 a level, at most 10,000)",
+    )
+    parser.add_argument(
+        "--category-depth",
+        type=int,
+        default=6,
+        help="levels of the category tree, roots included (%(default)s)",
     )
     parser.add_argument(
         "--per-page", default="100,1000", help="comma-separated page sizes to measure (%(default)s)"
@@ -124,10 +159,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     args.customers = args.orders // 10 if args.customers is None else args.customers
+    args.products = args.orders if args.products is None else args.products
+    if args.categories is None:
+        args.categories = min(10_000, max(10 * args.category_depth, args.products // 100))
+    if args.category_depth < 1 or args.categories < args.category_depth:
+        parser.error("--categories must be at least --category-depth, which is at least 1")
     args.per_page = sorted({int(size) for size in args.per_page.split(",") if size.strip()})
-    if min(args.orders, args.customers, args.repeat, args.stretch, args.throughput_rounds) < 1:
+    if (
+        min(args.orders, args.customers, args.products, args.repeat, args.stretch) < 1
+        or args.throughput_rounds < 1
+    ):
         parser.error(
-            "--orders, --customers, --repeat, --stretch and --throughput-rounds must be at least 1"
+            "--orders, --customers, --products, --repeat, --stretch and --throughput-rounds "
+            "must be at least 1"
         )
     if not args.per_page or not all(1 <= size <= 1000 for size in args.per_page):
         parser.error("--per-page sizes are from 1 to 1000 (the feeds' MAX_PER_PAGE)")
@@ -226,15 +270,68 @@ def stretch_figures(start: int, replies: list[crawl.Reply]) -> dict:
     }
 
 
-def measure_all(client: crawl.Client, args) -> tuple[dict, dict]:
-    orders: dict = {}
-    customers: dict = {}
+def measure_all(client: crawl.Client, args) -> dict[str, dict]:
+    """Each paged feed at each page size: {feed: {per_page: {impl: figures}}}."""
+    feeds: dict[str, tuple[crawl.Impl, ...]] = {
+        "orders": ORDER_IMPLS,
+        "customers": (OURS_CUSTOMERS,),
+        "products": PRODUCT_IMPLS,
+        "categories": (OURS_CATEGORIES,),
+    }
+    results: dict[str, dict] = {feed: {} for feed in feeds}
     for per_page in args.per_page:
-        progress(f"orders, per_page={per_page}: {', '.join(i.name for i in ORDER_IMPLS)}")
-        orders[per_page] = measure(client, list(ORDER_IMPLS), per_page, args)
-        progress(f"customers, per_page={per_page}: ours")
-        customers[per_page] = measure(client, [OURS_CUSTOMERS], per_page, args)
-    return orders, customers
+        for feed, impls in feeds.items():
+            progress(f"{feed}, per_page={per_page}: {', '.join(i.name for i in impls)}")
+            results[feed][per_page] = measure(client, list(impls), per_page, args)
+    return results
+
+
+def category_queries(env, token, conn: psycopg.Connection, log_dir: Path) -> dict:
+    """Queries per page of categories in a crawl, one root a page, whatever the tree's depth.
+
+    The seeded roots each head a tree ``--category-depth`` levels deep (or nearly);
+    ``FLAT_ROOTS`` roots without children are added after them for the crawl, and
+    removed after it. A page of the crawl but the first (which counts) reads the
+    rows after the page before's end: its queries are compared, deep and flat.
+    """
+    top, roots = conn.execute(
+        "SELECT max(id), count(*) FILTER (WHERE parent_id IS NULL) FROM shop_category"
+    ).fetchone()
+    depth = conn.execute(
+        """WITH RECURSIVE tree(id, depth) AS (
+               SELECT id, 1 FROM shop_category WHERE parent_id IS NULL
+               UNION ALL
+               SELECT c.id, tree.depth + 1 FROM shop_category AS c JOIN tree ON c.parent_id = tree.id
+           ) SELECT coalesce(max(depth), 0) FROM tree"""
+    ).fetchone()[0]
+    conn.execute(
+        """INSERT INTO shop_category (id, parent_id, name, slug, description, is_visible, created_at)
+           SELECT %(top)s + g, NULL, 'Flat ' || g, 'flat-' || g, '', true, now()
+           FROM generate_series(1, %(flat)s) AS g""",
+        {"top": top, "flat": FLAT_ROOTS},
+    )
+    try:
+        with server.gunicorn(env, workers=1, log_dir=log_dir) as srv:
+            totals = {"categories": roots + FLAT_ROOTS}
+            client = crawl.Client(srv.url, token, totals, lambda *_: 0, {})
+            replies = [
+                client.get(OURS_CATEGORIES, page, 1) for page in range(1, roots + FLAT_ROOTS + 1)
+            ]
+            client.close()
+    finally:
+        conn.execute("DELETE FROM shop_category WHERE id > %s", (top,))
+    deep = [reply.queries for reply in replies[1:roots]]
+    flat = [reply.queries for reply in replies[roots:]]
+    return {
+        "per_page": 1,
+        "roots": roots,
+        "depth": depth,
+        "flat_roots": FLAT_ROOTS,
+        "page1_queries": replies[0].queries,
+        "deep_queries": max(deep, default=None),
+        "flat_queries": max(flat),
+        "queries": [reply.queries for reply in replies],
+    }
 
 
 def full_crawls(env, token, totals, page_end, seen, orders: dict, args, log_dir) -> dict:
@@ -322,14 +419,23 @@ def print_report(results: dict, found: list[report.Target]) -> None:
     seeded = report.duration(data["seed_s"]) if data["seed_s"] is not None else "reused"
     print(
         f"Data: {data['orders']:,} orders ({data['items']:,} line items), "
-        f"{data['customers']:,} customers{report.guests(data)}; seeded in {seeded}. "
+        f"{data['customers']:,} customers{report.guests(data)}; {data['products']:,} products "
+        f"({data['images']:,} images) in {data['categories']:,} categories "
+        f"({data['root_categories']:,} roots, {data['category_depth']} levels); seeded in {seeded}. "
         "One sync gunicorn worker."
     )
-    for feed, per_pages in (("orders", results["orders"]), ("customers", results["customers"])):
-        for per_page, impls in per_pages.items():
+    for feed in ("orders", "customers", "products", "categories"):
+        for per_page, impls in results.get(feed, {}).items():
             last = next(iter(impls.values()))["last_page"]
             print()
             print(report.feed_table(feed, per_page, last, impls))
+    if results.get("category_queries"):
+        c = results["category_queries"]
+        print(
+            f"\ncategories, one root a page: {c['deep_queries']} queries a page under roots "
+            f"{c['depth']} levels deep, {c['flat_queries']} under roots without children "
+            f"(page 1, which counts: {c['page1_queries']})"
+        )
     print()
     for done in results.get("full_crawl") or []:
         print(
@@ -374,10 +480,29 @@ def run(args) -> int:
         database.migrate(env, ROOT)
         counts = database.counts(conn)
         seed_s = None
-        if not (args.reuse and (counts.orders, counts.clients) == (args.orders, args.customers)):
-            progress(f"seeding {args.orders:,} orders and {args.customers:,} clients")
+        asked = (args.orders, args.customers, args.products, args.categories, args.category_depth)
+        held = (
+            counts.orders,
+            counts.clients,
+            counts.products,
+            counts.categories,
+            counts.category_depth,
+        )
+        if not (args.reuse and held == asked):
+            progress(
+                f"seeding {args.orders:,} orders, {args.customers:,} clients, "
+                f"{args.products:,} products and {args.categories:,} categories "
+                f"{args.category_depth} levels deep"
+            )
             seed_started = time.perf_counter()
-            counts = database.seed(conn, args.orders, args.customers)
+            counts = database.seed(
+                conn,
+                args.orders,
+                args.customers,
+                products=args.products,
+                categories=args.categories,
+                category_depth=args.category_depth,
+            )
             seed_s = time.perf_counter() - seed_started
             progress(f"seeded in {report.duration(seed_s)}")
         results["data"] = {
@@ -386,18 +511,30 @@ def run(args) -> int:
             "guests": counts.guests,
             "guest_orders": counts.guest_purchases,
             "items": counts.items,
+            "products": counts.products,
+            "images": counts.images,
+            "categories": counts.categories,
+            "root_categories": counts.root_categories,
+            "category_depth": counts.category_depth,
             "seed_s": seed_s,
         }
-        totals = {"orders": counts.orders, "customers": counts.customers}
+        totals = {
+            "orders": counts.orders,
+            "customers": counts.customers,
+            "products": counts.products,
+            "categories": counts.root_categories,
+        }
         page_end = lru_cache(maxsize=None)(
-            lambda per_page, page: database.page_end(conn, per_page, page)
+            lambda per_page, page, feed="orders": database.page_end(conn, per_page, page, feed)
         )
         seen: dict = {}
 
         with server.gunicorn(env, workers=1, log_dir=log_dir) as srv:
             client = crawl.Client(srv.url, token, totals, page_end, seen)
-            results["orders"], results["customers"] = measure_all(client, args)
+            results |= measure_all(client, args)
             client.close()
+        progress("categories: queries a page, deep roots and childless ones")
+        results["category_queries"] = category_queries(env, token, conn, log_dir)
         if not args.skip_full_crawl:
             results |= full_crawls(
                 env, token, totals, page_end, seen, results["orders"], args, log_dir

@@ -14,4 +14,9 @@ urlpatterns = [
         baselines.handwritten_seek_orders,
         name="handwritten_seek",
     ),
+    path(
+        "baselines/handwritten-seek/products",
+        baselines.handwritten_seek_products,
+        name="handwritten_seek_products",
+    ),
 ]
