@@ -418,7 +418,9 @@ class ProductAdapter(FeedAdapter):
         category_model = _related_model(model, path)
         key = category_model._meta.pk
         category = key.to_python(category)
-        key.run_validators(category)  # the column's range too
+        key.run_validators(category)  # the column's range, where Django knows it
+        if isinstance(category, int) and not -(2**63) <= category < 2**63:
+            raise ValueError(f"{category} is out of any integer column's range")
         if self.option("collection_subcategories"):
             categories = with_descendants(
                 category_model._default_manager.using(queryset.db).all(),
