@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Model, QuerySet
+from django.db.models.fields.reverse_related import ForeignObjectRel
 from django.db.models.sql.datastructures import Join
 
 from convertedin_feed.adapters import (
@@ -584,9 +585,9 @@ def _related_plan(
         # From the ManyToManyField itself back through its related query name; from
         # the other side, through the field's own name.
         link = (
-            relation.related_query_name()  # type: ignore[attr-defined]
-            if relation.concrete
-            else relation.field.name  # type: ignore[union-attr]
+            relation.field.name
+            if isinstance(relation, ForeignObjectRel)
+            else relation.related_query_name()  # type: ignore[attr-defined]
         )
     else:
         raise FeedConfigurationError(
