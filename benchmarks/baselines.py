@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db.models import Case, F, Min, OuterRef, Subquery, When
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -287,7 +288,11 @@ MAIN_IMAGE_FILE = Subquery(
 
 
 def media_url(name: str | None) -> str | None:
-    return f"{settings.CONVERTEDIN_FEED['SITE_URL']}{settings.MEDIA_URL}{name}" if name else None
+    """A stored file's URL as the storage gives it (quoted, and right if the shop moves its
+    files to another storage), on the site: what a correct hand-written feed does too."""
+    return (
+        f"{settings.CONVERTEDIN_FEED['SITE_URL']}{storages['default'].url(name)}" if name else None
+    )
 
 
 def product_tags(ids: list[int]) -> dict[int, list[str]]:

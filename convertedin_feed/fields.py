@@ -10,6 +10,7 @@ calls instead of :meth:`~KeyField.to_representation`.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -19,12 +20,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.utils import timezone
 from rest_framework import serializers
 
 from convertedin_feed.codes import country_code, currency_code
-from convertedin_feed.conf import feed_settings
+from convertedin_feed.conf import feed_settings, memo
 from convertedin_feed.money import shortest
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -247,21 +248,51 @@ class URLKeyField(KeyField):
 
     def to_representation(self, value: Any) -> Any:
         text = str(value).strip()
-        if urlsplit(text).scheme in ("http", "https"):
+        if is_web_url(text):
             return text
         if self.media and not text.startswith("/"):
-            text = default_storage.url(text)
-            if urlsplit(text).scheme in ("http", "https"):
+            text = storages["default"].url(text)
+            if is_web_url(text):
                 return text
         return absolute_url(text)
 
 
+def is_web_url(text: str) -> bool:
+    """Whether ``text`` already has an http(s) scheme, as ``urlsplit`` reads one."""
+    return text[:6].lower().startswith(("http:", "https:"))
+
+
 def absolute_url(path: str) -> str:
-    """``path`` on the shop's ``SITE_URL``; a ``ValueError`` when the setting is missing."""
+    """``path`` on the shop's ``SITE_URL``; a ``ValueError`` when the setting is missing.
+
+    Joined by ``urljoin``'s rules. For a path of letters, digits, ``%`` escapes
+    and the like, with no dot segment and no empty one, those rules make the base followed by the
+    path, and that is what a page of product URLs takes; anything else (a query,
+    a fragment, a colon, ``..``, spaces) goes through ``urljoin`` itself.
+    """
+    site = _site_base()
+    if site is None:
+        raise ValueError(f"{path!r} is a path and CONVERTEDIN_FEED['SITE_URL'] is not set")
+    base, plain = site
+    relative = path.lstrip("/")
+    if plain and _PLAIN_PATH(relative) and "/." not in "/" + relative and "//" not in relative:
+        return base + relative
+    return urljoin(base, relative)
+
+
+# Characters urljoin gives no meaning to in a relative path; dots are checked by segment.
+_PLAIN_PATH = re.compile(r"[\w\-~%/@!$&'()*+,;=.]*").fullmatch
+
+
+@memo()
+def _site_base() -> tuple[str, bool] | None:
+    """``SITE_URL`` as a base to join paths to, and whether plain concatenation joins to it."""
     site = feed_settings.SITE_URL
     if not site:
-        raise ValueError(f"{path!r} is a path and CONVERTEDIN_FEED['SITE_URL'] is not set")
-    return urljoin(site.rstrip("/") + "/", path.lstrip("/"))
+        return None
+    base = site.rstrip("/") + "/"
+    parts = urlsplit(base)
+    return base, not (parts.query or parts.fragment or "/." in parts.path)
 
 
 class TagsField(KeyField):

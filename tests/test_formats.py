@@ -4,6 +4,7 @@ import random
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from urllib.parse import urljoin
 
 import orjson
 import pytest
@@ -23,6 +24,8 @@ from convertedin_feed.fields import (
     IdField,
     MoneyField,
     TextField,
+    URLKeyField,
+    absolute_url,
 )
 from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.schemas import CustomerSerializer, OrderSerializer, RecordFormatter
@@ -142,6 +145,64 @@ def test_any_amount_is_written_exactly_and_in_its_shortest_form(amount, padding)
     written = FeedJSONRenderer().render(MoneyField().to_representation(padded)).decode()
     assert Decimal(written) == amount
     assert written == shortest_text(amount)  # no exponent, no trailing zeros
+
+
+SITES = [
+    "https://gadgets.example",
+    "https://gadgets.example/",
+    "https://shop.example/store",
+    "https://shop.example/a/b/",
+    "https://shop.example/store?lang=ar",  # joined by urljoin's rules, never by concatenation
+]
+
+
+def join_settings(site):
+    return override_settings(CONVERTEDIN_FEED={"SITE_URL": site})
+
+
+@pytest.mark.parametrize("site", SITES)
+@hypothesis_settings(max_examples=300, derandomize=True, deadline=None)
+@given(path=st.text(alphabet="ab/.:?#%~ -_1", max_size=14))
+def test_a_path_joins_the_site_url_as_urljoin_would(site, path):
+    """Dot segments, a colon in the first segment, a query, a fragment: the same URL as ``urljoin``."""
+    with join_settings(site):
+        assert absolute_url(path) == urljoin(site.rstrip("/") + "/", path.lstrip("/"))
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        ("/products/kunafa/", "https://shop.example/store/products/kunafa/"),
+        ("products/kunafa/", "https://shop.example/store/products/kunafa/"),
+        ("/media/products/a%20b.jpg", "https://shop.example/store/media/products/a%20b.jpg"),
+        ("/p/كنافة/", "https://shop.example/store/p/كنافة/"),
+    ],
+)
+def test_a_plain_path_is_joined_without_urljoin(monkeypatch, path, url):
+    """The page-sized fast path: a path with no dot segment and no scheme is the base and the path."""
+
+    def refuse(*args):
+        raise AssertionError("urljoin was called for a plain path")
+
+    monkeypatch.setattr("convertedin_feed.fields.urljoin", refuse)
+    with join_settings("https://shop.example/store"):
+        assert absolute_url(path) == url
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        ("https://cdn.example/a.jpg", "https://cdn.example/a.jpg"),
+        ("HTTP://cdn.example/a.jpg", "HTTP://cdn.example/a.jpg"),
+        (" https://cdn.example/a.jpg ", "https://cdn.example/a.jpg"),
+        ("/media/a.jpg", "https://gadgets.example/media/a.jpg"),
+        ("products/a b.jpg", "https://gadgets.example/media/products/a%20b.jpg"),
+        ("products/../secret.jpg", "https://gadgets.example/media/secret.jpg"),
+    ],
+)
+def test_an_image_is_a_url_a_path_or_a_stored_files_name(value, rendered):
+    with join_settings("https://gadgets.example"), override_settings(MEDIA_URL="/media/"):
+        assert URLKeyField(media=True).to_representation(value) == rendered
 
 
 @pytest.mark.parametrize(
