@@ -5,11 +5,14 @@ Stored amounts (a ``DecimalField``) are served exactly as stored and never
 rounded. Computed ones (an aggregate, an expression, a ``dehydrate_`` method)
 carry what the arithmetic left: SQLite hands back ``Decimal('6020.19000000000')``
 from a float, ``F("a") - F("b")`` a residue such as ``989.940000000001``.
-:func:`round_money` rounds those to the currency's minor units (``MONEY_PLACES``).
+:func:`round_money` rounds those to the currency's minor units (``MONEY_PLACES``),
+the store's currency (``STORE["currency"]``) when the record names none, as a
+product does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -68,10 +71,23 @@ def valid_money_places(setting: Any) -> bool:
     )
 
 
+def store_currency() -> Any:
+    """The shop's own currency, ``STORE["currency"]`` as configured; ``None`` when unset."""
+    store = feed_settings.STORE
+    return store.get("currency") if isinstance(store, Mapping) else None
+
+
 def money_places(currency: Any) -> int | None:
-    """The places ``MONEY_PLACES`` gives an amount in ``currency``; ``None``: as it is."""
+    """The places ``MONEY_PLACES`` gives an amount in ``currency``; ``None``: as it is.
+
+    An amount whose record names no currency (``None`` or blank: a product,
+    which has no ``currency`` key, or an order whose currency is null) is in
+    the store's own, ``STORE["currency"]``: ``KWD`` 3 places, ``JPY`` 0.
+    """
     setting = feed_settings.MONEY_PLACES
     if setting == "currency":
+        if currency is None or (isinstance(currency, str) and not currency.strip()):
+            currency = store_currency()
         return minor_units(None if currency is None else currency_code(str(currency)))
     if not valid_money_places(setting):
         raise ImproperlyConfigured(
@@ -103,7 +119,8 @@ def round_money(value: Any, currency: Any) -> Decimal | None:
     """A computed amount rounded to the places ``MONEY_PLACES`` gives ``currency``.
 
     ``value`` is a Decimal, float, int or numeric string; ``currency`` is what the
-    shop stores (``"EGP"``, ``"egp"``, ``"Egyptian Pound"``, ``None``). Ties are
+    shop stores (``"EGP"``, ``"egp"``, ``"Egyptian Pound"``), or ``None`` for the
+    store's currency (a product's, which has no ``currency`` key). Ties are
     rounded half away from zero (``ROUND_HALF_UP``: 0.125 -> 0.13, -0.125 -> -0.13).
     ``None``, NaN and infinities are ``None``; anything else that is no number
     raises ``ValueError``. Only computed amounts are meant for this: stored ones

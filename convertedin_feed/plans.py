@@ -381,7 +381,11 @@ class Plan:
         return records
 
     def _currencies(self, rows: list[Row]) -> list[Any]:
-        """Each row's currency as its record will have it, before any method runs."""
+        """Each row's currency as its record will have it, before any method runs.
+
+        ``None`` for a record without a ``currency`` key (a product): its money is
+        rounded to the store's currency (:func:`~convertedin_feed.money.money_places`).
+        """
         if "currency" in self.constants:
             return [self.constants["currency"]] * len(rows)
         if "currency" not in self.keys:

@@ -59,15 +59,33 @@ class RecordSerializer(serializers.Serializer):
         money keys to :data:`~convertedin_feed.keytree.MONEY`, a subtree to
         :data:`~convertedin_feed.keytree.SUBTREE`, others to ``None``."""
         keys: dict[str, Any] = {}
+        nested = cls.nested_schemas()
         for name, declared in cls._declared_fields.items():
-            child = getattr(declared, "child", declared)
-            if isinstance(child, RecordSerializer):
-                keys[name] = child.documented_keys()
-            elif isinstance(declared, SubtreeField):
+            schema = nested.get(name)
+            if isinstance(declared, SubtreeField):
                 keys[name] = SUBTREE
+            elif schema is not None:
+                keys[name] = schema.documented_keys()
             else:
                 keys[name] = MONEY if isinstance(declared, MoneyField) else None
         return keys
+
+    @classmethod
+    def nested_schemas(cls) -> dict[str, type[RecordSerializer]]:
+        """The keys that hold nested records, each with its records' schema, in the documents' order.
+
+        A list of records (an order's ``line_items``, ``many=True``) or one record
+        gives its child serializer; a :class:`SubtreeField` (a category's
+        ``subcategories``) gives this schema itself, as its records are of this kind.
+        """
+        nested: dict[str, type[RecordSerializer]] = {}
+        for name, declared in cls._declared_fields.items():
+            child = getattr(declared, "child", declared)
+            if isinstance(declared, SubtreeField):
+                nested[name] = cls
+            elif isinstance(child, RecordSerializer):
+                nested[name] = type(child)
+        return nested
 
     @classmethod
     def required_keys(cls) -> set[str]:
@@ -140,12 +158,9 @@ class RecordFormatter:
         )
         #: Keys holding nested records, whose problems the parent record reports.
         self.nested = {
-            name: self.kind
-            if isinstance(key_field, SubtreeField)
-            else type(key_field.child).__name__.removesuffix("Serializer")
-            for name, key_field in fields.items()
+            name: nested.__name__.removesuffix("Serializer")
+            for name, nested in schema.nested_schemas().items()
             if name not in omit
-            and (isinstance(key_field, serializers.ListSerializer | SubtreeField))
         }
         required = schema.required_keys()
         #: Keys the documents require and whose null renders as null: a record

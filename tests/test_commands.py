@@ -6,14 +6,31 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from convertedin_feed.adapters import Field, Related
-from convertedin_feed.management.commands.convertedin_feed_preview import indent_json
+from convertedin_feed.management.commands.convertedin_feed_preview import (
+    NAMED_NESTED,
+    indent_json,
+)
 from convertedin_feed.schemas import FINANCIAL_STATUSES
-from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
-from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter
+from tests.factories import (
+    BasketFactory,
+    BasketLineFactory,
+    GadgetFactory,
+    GadgetPictureFactory,
+    MemberFactory,
+    SectionFactory,
+)
+from tests.testapp.convertedin import (
+    BasketAdapter,
+    BasketLineAdapter,
+    GadgetAdapter,
+    PictureAdapter,
+    SectionAdapter,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +232,103 @@ def test_documented_financial_statuses_pass():
     output = run("orders", "--crawl")
     assert "every record arrived once" in output
     assert "documented" not in output
+
+
+# ---------------------------------------------------------------------------
+# The crawl: nested records at every depth, as the schema declares them
+
+
+class UndatedDeepSectionAdapter(SectionAdapter):
+    """Sections whose ``published_at`` is missing three levels down."""
+
+    def dehydrate_published_at(self, row):
+        return None if row["handle"].startswith("undated") else row["published_at"]
+
+
+def crawl_feed(feed, adapter, *args):
+    """A crawl that finds problems, with ``adapter`` serving ``feed`` in the test settings."""
+    out = StringIO()
+    adapters = {**settings.CONVERTEDIN_FEED["ADAPTERS"], feed: adapter}
+    with (
+        override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "ADAPTERS": adapters}),
+        pytest.raises(CommandError, match="problems"),
+    ):
+        run(feed, "--crawl", *args, out=out)
+    return out.getvalue()
+
+
+def test_a_crawl_checks_subcategories_at_every_depth_and_names_them_by_their_path():
+    root = SectionFactory(name="Root")
+    child = SectionFactory(name="Child", parent=root)
+    nameless = SectionFactory(name="  ", parent=child)  # blank: no title, two levels down
+    deeper = SectionFactory(name="Deeper", parent=nameless)
+    deepest = SectionFactory(name="", parent=deeper)  # four levels down
+    SectionFactory(name="Healthy", parent=SectionFactory(name="Other root"))
+    output = crawl_feed("categories", "tests.testapp.convertedin.SectionAdapter")
+    assert "categories: 2 records of 2 in 1 pages of 100" in output
+    assert "1 category has subcategories with no 'title' (2 subcategories)" in output
+    path = f"category {root.pk} > {child.pk} > {nameless.pk}"
+    assert f"{path} lacks 'title'" in output
+    assert f"{path} > {deeper.pk} > {deepest.pk} lacks 'title'" in output
+    assert "records have no" not in output  # the roots are whole
+
+
+def test_a_crawl_names_every_key_a_nested_subcategory_lacks():
+    root = SectionFactory(name="Root")
+    child = SectionFactory(name="Child", parent=root)
+    grandchild = SectionFactory(name="", slug="undated-grandchild", parent=child)
+    second_root = SectionFactory(name="Second")
+    undated = SectionFactory(slug="undated-leaf", parent=SectionFactory(parent=second_root))
+    output = crawl_feed("categories", "tests.test_commands.UndatedDeepSectionAdapter")
+    assert "2 categories have subcategories with no 'published_at' (2 subcategories)" in output
+    assert "1 category has subcategories with no 'title' (1 subcategory)" in output
+    assert (
+        f"category {root.pk} > {child.pk} > {grandchild.pk} lacks 'title', 'published_at'" in output
+    )
+    assert (
+        f"category {second_root.pk} > {undated.parent_id} > {undated.pk} lacks 'published_at'"
+        in output
+    )
+
+
+def test_a_crawl_of_whole_subcategories_passes():
+    node = SectionFactory()
+    for _ in range(5):
+        node = SectionFactory(parent=node)
+    output = run("categories", "--crawl")
+    assert "every record arrived once" in output
+
+
+def test_a_crawl_names_few_nested_records_and_counts_the_rest():
+    root = SectionFactory()
+    for _ in range(NAMED_NESTED + 3):
+        SectionFactory(name="", parent=SectionFactory(parent=root))
+    output = crawl_feed("categories", "tests.testapp.convertedin.SectionAdapter")
+    assert f"({NAMED_NESTED + 3} subcategories)" in output
+    assert output.count(" lacks 'title'") == NAMED_NESTED
+    assert "  and 3 subcategories more" in output
+
+
+def test_a_crawl_names_a_line_item_without_an_id_by_its_position():
+    basket = BasketFactory(status="successful")
+    BasketLineFactory(basket=basket, quantity=1)
+    BasketLineFactory(basket=basket, quantity=5)
+    output = crawl_orders("tests.test_commands.GappyBasketAdapter")
+    assert f"order {basket.pk} > line_items[1] lacks 'price'" in output
+
+
+class SizelessPictureAdapter(PictureAdapter):
+    def dehydrate_width(self, row):
+        return None
+
+
+class SizelessGadgetAdapter(GadgetAdapter):
+    images = Related("pictures", SizelessPictureAdapter)
+
+
+def test_a_crawl_checks_a_product_s_images_from_its_schema():
+    gadget = GadgetFactory()
+    GadgetPictureFactory(gadget=gadget, position=1)
+    output = crawl_feed("products", "tests.test_commands.SizelessGadgetAdapter")
+    assert "1 product has images with no 'width' (1 image)" in output
+    assert f"product {gadget.pk} > images[0] lacks 'width'" in output

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from convertedin_feed.adapters import Field
 from convertedin_feed.checks import check_settings
 from convertedin_feed.fields import MoneyField
-from convertedin_feed.money import minor_units, round_money
+from convertedin_feed.money import minor_units, money_places, round_money
 from convertedin_feed.renderers import FeedJSONRenderer
 from tests.factories import BasketFactory, MemberFactory
 from tests.testapp.convertedin import BasketAdapter, MemberAdapter
@@ -143,6 +143,40 @@ def test_money_places_is_read_when_used():
             assert round_money(amount, "KWD") == Decimal("1.235")
     assert round_money(amount, "EGP") == Decimal("1.23")
     assert round_money(amount, "KWD") == Decimal("1.235")
+
+
+@pytest.mark.parametrize(
+    ("store", "rounded"),
+    [
+        ({"currency": "KWD"}, Decimal("1.235")),
+        ({"currency": "JPY"}, Decimal("1")),
+        ({"currency": "Kuwaiti Dinar"}, Decimal("1.235")),
+        ({"currency": "EGP"}, Decimal("1.23")),
+        ({"currency": None}, Decimal("1.23")),  # no store currency: 2 places
+        ({}, Decimal("1.23")),
+        (None, Decimal("1.23")),
+    ],
+)
+def test_an_amount_that_names_no_currency_takes_the_store_s(store, rounded):
+    amount = Decimal("1.23456")
+    with feed(STORE=store):
+        assert round_money(amount, None) == rounded
+        assert round_money(amount, "  ") == rounded  # a blank currency is none
+        assert money_places(None) == -rounded.as_tuple().exponent
+        # A currency of its own, known or not, is never the store's.
+        assert round_money(amount, "BHD") == Decimal("1.235")
+        assert round_money(amount, "ZZZ") == Decimal("1.23")
+        with feed(STORE=store, MONEY_PLACES=4):
+            assert round_money(amount, None) == Decimal("1.2346")
+
+
+def test_the_store_currency_is_read_when_used():
+    amount = Decimal("1.23456")
+    with feed(STORE={"currency": "KWD"}):
+        assert round_money(amount, None) == Decimal("1.235")
+        with feed(STORE={"currency": "JPY"}):
+            assert round_money(amount, None) == Decimal("1")
+        assert round_money(amount, None) == Decimal("1.235")
 
 
 @pytest.mark.parametrize("setting", ["cents", "Currency", 9, -1, 2.0, True, [2]])

@@ -5,11 +5,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from convertedin_feed.adapters import Field
 from convertedin_feed.fields import DATETIME_FORMAT
 from tests.factories import GadgetFactory, GadgetPictureFactory, LabelFactory, SectionFactory
+from tests.testapp.convertedin import GadgetAdapter
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +169,90 @@ def test_a_collection_id_that_is_no_category_id_is_a_422(pull, catalogue, value)
 def test_an_unknown_category_is_an_empty_feed(pull, catalogue):
     body = pull("products", collection_id=987654).json()
     assert (body["data"], body["total"]) == ([], 0)
+
+
+# ---------------------------------------------------------------------------
+# Computed money: a product names no currency, so the store's gives the places
+
+
+class TaxedGadgetAdapter(GadgetAdapter):
+    """Prices with 14% tax added by the database, and a struck-through price from Python."""
+
+    price = Field(
+        expression=ExpressionWrapper(
+            F("price") * Value(Decimal("1.14")),
+            output_field=DecimalField(max_digits=14, decimal_places=6),
+        )
+    )
+
+    def dehydrate_compare_at_price(self, row):
+        was = row["compare_at_price"]
+        return None if was is None else was * Decimal("1.5")
+
+
+def taxed(settings, money_places="currency", **store):
+    """The products feed served by TaxedGadgetAdapter, with ``store`` over the STORE setting."""
+    adapters = {
+        **settings.CONVERTEDIN_FEED["ADAPTERS"],
+        "products": f"{__name__}.TaxedGadgetAdapter",
+    }
+    return override_settings(
+        CONVERTEDIN_FEED={
+            **settings.CONVERTEDIN_FEED,
+            "ADAPTERS": adapters,
+            "STORE": {**settings.CONVERTEDIN_FEED["STORE"], **store},
+            "MONEY_PLACES": money_places,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("currency", "price", "compare_at_price", "lamp"),
+    [
+        # 19.90 x 1.14 = 22.686; 25.00 x 1.5 = 37.5; 40 x 1.14 = 45.6.
+        ("KWD", 22.686, 37.5, 45.6),  # 3 places: nothing lost
+        ("BHD", 22.686, 37.5, 45.6),
+        ("kwd", 22.686, 37.5, 45.6),  # as the shop writes it
+        ("Kuwaiti Dinar", 22.686, 37.5, 45.6),
+        ("JPY", 23, 38, 46),  # no minor units: whole yen, half away from zero
+        ("USD", 22.69, 37.5, 45.6),
+        ("EGP", 22.69, 37.5, 45.6),
+    ],
+)
+def test_computed_product_money_takes_the_store_currency_s_places(
+    pull, catalogue, settings, currency, price, compare_at_price, lamp
+):
+    with taxed(settings, currency=currency):
+        body = pull("products").json()
+    case = record_of(body, catalogue["case"])
+    assert (case["price"], case["compare_at_price"]) == (price, compare_at_price)
+    assert record_of(body, catalogue["lamp"])["price"] == lamp
+    assert type(case["price"]) is type(price)
+
+
+def test_without_a_store_currency_computed_product_money_has_two_places(pull, catalogue, settings):
+    with taxed(settings, currency=None):
+        case = record_of(pull("products").json(), catalogue["case"])
+    assert case["price"] == 22.69
+
+
+def test_a_whole_number_of_money_places_applies_whatever_the_store_currency(
+    pull, catalogue, settings
+):
+    with taxed(settings, money_places=2, currency="KWD"):
+        assert record_of(pull("products").json(), catalogue["case"])["price"] == 22.69
+    with taxed(settings, money_places=None, currency="JPY"):
+        assert record_of(pull("products").json(), catalogue["case"])["price"] == 22.686
+
+
+def test_stored_product_money_is_never_rounded_whatever_the_store_currency(
+    pull, catalogue, settings
+):
+    with override_settings(
+        CONVERTEDIN_FEED={
+            **settings.CONVERTEDIN_FEED,
+            "STORE": {**settings.CONVERTEDIN_FEED["STORE"], "currency": "JPY"},
+        }
+    ):
+        case = record_of(pull("products").json(), catalogue["case"])
+    assert (case["price"], case["compare_at_price"]) == (19.9, 25)

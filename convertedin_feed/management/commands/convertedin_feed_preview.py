@@ -131,31 +131,38 @@ class Command(BaseCommand):
         )
 
 
+#: Nested records a crawl names, with their path, per list of them (``subcategories``).
+NAMED_NESTED = 10
+
+
 class RecordChecks:
     """What a crawl checks in each served record, derived from the feed's record serializer.
 
-    Required keys that are null or missing; in each nested list of records (an
-    order's ``line_items``), the nested records' required keys, counted per
-    record; and values outside a key's ``documented_values`` (``financial_status``).
+    Required keys that are null or missing; in each list of nested records the
+    schema declares (:meth:`~convertedin_feed.schemas.RecordSerializer.nested_schemas`:
+    an order's ``line_items``, a product's ``images``, a category's
+    ``subcategories`` at every depth), the nested records' required keys, counted
+    per record and named by their path (``category 12 > 31 > 77``); and values
+    outside a key's ``documented_values`` (``financial_status``).
     """
 
     def __init__(self, serializer_class: type[RecordSerializer]) -> None:
         self.required = sorted(serializer_class.required_keys())
-        self.nested: dict[str, list[str]] = {}
+        self.shape = _Shape.of(serializer_class)
         self.documented: dict[str, tuple[Any, ...]] = {}
         for name, declared in serializer_class._declared_fields.items():
-            child = getattr(declared, "child", declared)
             documented = getattr(declared, "documented_values", None)
-            if isinstance(child, RecordSerializer):
-                required = type(child).required_keys()
-                self.nested[name] = [
-                    key for key in type(child).documented_keys() if key in required
-                ]
-            elif documented is not None:
+            if name not in self.shape.nested and documented is not None:
                 self.documented[name] = tuple(documented)
         self.missing: Counter[str] = Counter()
-        self.nested_records: Counter[tuple[str, str]] = Counter()
-        self.nested_items: Counter[tuple[str, str]] = Counter()
+        #: By (keys of the nested list, required key): the records that hold one
+        #: lacking it, and how many nested records lack it.
+        self.nested_records: Counter[tuple[tuple[str, ...], str]] = Counter()
+        self.nested_items: Counter[tuple[tuple[str, ...], str]] = Counter()
+        #: By keys of the nested list: the first nested records lacking keys,
+        #: ``(root id, path, keys)``, and how many more there were.
+        self.named: dict[tuple[str, ...], list[tuple[Any, tuple[str, ...], list[str]]]] = {}
+        self.unnamed: Counter[tuple[str, ...]] = Counter()
         self.undocumented: Counter[tuple[str, str]] = Counter()
 
     def check(self, record: dict[str, Any]) -> None:
@@ -164,22 +171,46 @@ class RecordChecks:
             value = record.get(key)
             if value is not None and value not in values:
                 self.undocumented[key, json.dumps(value, ensure_ascii=False)] += 1
-        for key, required in self.nested.items():
-            items = record.get(key)
-            if isinstance(items, dict):
-                items = [items]
-            if not isinstance(items, list):
-                continue
-            lacking = Counter(
-                nested_key
-                for item in items
-                if isinstance(item, dict)
-                for nested_key in required
-                if item.get(nested_key) is None
-            )
-            for nested_key, count in lacking.items():
-                self.nested_records[key, nested_key] += 1
-                self.nested_items[key, nested_key] += count
+        if self.shape.nested:
+            self.check_nested(record)
+
+    def check_nested(self, record: dict[str, Any]) -> None:
+        """The nested records under ``record``, at every depth, in the order they are served."""
+        lacking_here: set[tuple[tuple[str, ...], str]] = set()
+        # (shape, record, keys of its list, path from the root record); the root
+        # record's own keys are checked by check().
+        stack: list[tuple[_Shape, dict[str, Any], tuple[str, ...], tuple[str, ...]]] = [
+            (self.shape, record, (), ())
+        ]
+        while stack:
+            shape, node, keys, path = stack.pop()
+            if path:
+                lacking = [key for key in shape.required if node.get(key) is None]
+                if lacking:
+                    for key in lacking:
+                        self.nested_items[keys, key] += 1
+                        lacking_here.add((keys, key))
+                    named = self.named.setdefault(keys, [])
+                    if len(named) < NAMED_NESTED:
+                        named.append((record.get("id"), path, lacking))
+                    else:
+                        self.unnamed[keys] += 1
+            children = []
+            for name, child in shape.nested.items():
+                items = node.get(name)
+                if isinstance(items, dict):
+                    items = [items]
+                if not isinstance(items, list):
+                    continue
+                # A subtree's records at every depth are one list: subcategories.
+                subtree = child is shape and bool(keys) and keys[-1] == name
+                child_keys = keys if subtree else (*keys, name)
+                for position, item in enumerate(items):
+                    if isinstance(item, dict):
+                        step = _step(name, position, item.get("id"), same_kind=child is shape)
+                        children.append((child, item, child_keys, (*path, step)))
+            stack.extend(reversed(children))
+        self.nested_records.update(lacking_here)
 
     def problems(self, records: str) -> list[str]:
         """What was found, ``records`` naming the feed's records (``"orders"``)."""
@@ -187,12 +218,20 @@ class RecordChecks:
             f"{count} records have no {key!r} (required)"
             for key, count in sorted(self.missing.items())
         ]
-        for (key, nested_key), count in sorted(self.nested_records.items()):
-            nested = key.replace("_", " ")
-            problems.append(
-                f"{_count(count, records)} {'has' if count == 1 else 'have'} {nested} with no "
-                f"{nested_key!r} ({_count(self.nested_items[key, nested_key], nested)})"
-            )
+        for keys in sorted(self.named):
+            nested = " > ".join(key.replace("_", " ") for key in keys)
+            noun = keys[-1].replace("_", " ")
+            for (found, nested_key), count in sorted(self.nested_records.items()):
+                if found == keys:
+                    problems.append(
+                        f"{_count(count, records)} {'has' if count == 1 else 'have'} {nested} "
+                        f"with no {nested_key!r} ({_count(self.nested_items[keys, nested_key], noun)})"
+                    )
+            for root, path, lacking in self.named[keys]:
+                where = " > ".join((f"{_singular(records)} {_id(root)}", *path))
+                problems.append(f"  {where} lacks {', '.join(map(repr, lacking))}")
+            if self.unnamed[keys]:
+                problems.append(f"  and {_count(self.unnamed[keys], noun)} more")
         for (key, value), count in sorted(
             self.undocumented.items(), key=lambda item: (item[0][0], -item[1], item[0][1])
         ):
@@ -206,8 +245,53 @@ class RecordChecks:
         ]
 
 
+class _Shape:
+    """One kind of record as a crawl checks it: its required keys, its nested records' shapes.
+
+    Built from a schema's :meth:`~convertedin_feed.schemas.RecordSerializer.required_keys`
+    and :meth:`~convertedin_feed.schemas.RecordSerializer.nested_schemas`; a
+    subtree's shape is its own parent's, so any depth is covered.
+    """
+
+    def __init__(self, schema: type[RecordSerializer]) -> None:
+        required = schema.required_keys()
+        self.required = [key for key in schema.documented_keys() if key in required]
+        self.nested: dict[str, _Shape] = {}
+
+    @classmethod
+    def of(
+        cls,
+        schema: type[RecordSerializer],
+        shapes: dict[type[RecordSerializer], _Shape] | None = None,
+    ) -> _Shape:
+        shapes = {} if shapes is None else shapes
+        if schema not in shapes:
+            shape = shapes[schema] = cls(schema)
+            for name, nested in schema.nested_schemas().items():
+                shape.nested[name] = cls.of(nested, shapes)
+        return shapes[schema]
+
+
+def _step(name: str, position: int, record_id: Any, *, same_kind: bool) -> str:
+    """A nested record in a path: a subcategory by its id (``77``), another by its
+    key and id (``images 5``), or by its key and position (``line_items[0]``)."""
+    if record_id is None:
+        return f"{name}[{position}]"
+    return _id(record_id) if same_kind else f"{name} {_id(record_id)}"
+
+
+def _id(record_id: Any) -> str:
+    return json.dumps(record_id, ensure_ascii=False, default=str)
+
+
+def _singular(plural: str) -> str:
+    if plural.endswith("ies"):
+        return plural[: -len("ies")] + "y"
+    return plural.removesuffix("s")
+
+
 def _count(number: int, plural: str) -> str:
-    return f"{number} {plural if number != 1 else plural.removesuffix('s')}"
+    return f"{number} {plural if number != 1 else _singular(plural)}"
 
 
 def _out_of_order(previous: Any, current: Any) -> bool:
