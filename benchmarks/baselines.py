@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import orjson
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db.models import Case, F, Min, OuterRef, Subquery, When
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -280,6 +280,11 @@ PRODUCT_COLUMNS = (
     "id", "name", "slug", "description", "brand", "price", "compare_at_price", "stock",
     "is_active", "created_at",
 )  # fmt: skip
+FIRST_CATEGORY = Subquery(
+    Product.categories.through.objects.filter(product=OuterRef("pk"))
+    .order_by("category_id")
+    .values("category_id")[:1]
+)
 MAIN_IMAGE_FILE = Subquery(
     ProductImage.objects.filter(product=OuterRef("pk"))
     .order_by("position", "pk")
@@ -361,7 +366,7 @@ def handwritten_seek_products(request):
         .values(
             *PRODUCT_COLUMNS,
             main_image=MAIN_IMAGE_FILE,
-            category_id=Min("categories__pk"),
+            category_id=FIRST_CATEGORY,
             published_at=Case(When(is_active=True, then=F("created_at"))),
         )[:per_page]
     )

@@ -41,7 +41,7 @@ from convertedin_feed.adapters import (
     Related,
 )
 from shop.currencies import EGP_PER_UNIT
-from shop.models import ProductImage
+from shop.models import Product, ProductImage
 
 #: A real order: paid, and not one the staff placed to test the checkout.
 PAID = Q(purchases__state="paid", purchases__is_test=False)
@@ -231,6 +231,14 @@ MAIN_IMAGE = Subquery(
     .order_by("position", "pk")
     .values("file")[:1]
 )
+#: A product's first category (the lowest id) of the one to three it sits in. A subquery
+#: per row rather than ``Min("categories__pk")``: that aggregate would work as well, at the
+#: cost of one more query per page (the app runs aggregates apart from the rows).
+FIRST_CATEGORY = Subquery(
+    Product.categories.through.objects.filter(product=OuterRef("pk"))
+    .order_by("category_id")
+    .values("category_id")[:1]
+)
 
 
 class CatalogueAdapter(ProductAdapter):
@@ -244,8 +252,7 @@ class CatalogueAdapter(ProductAdapter):
     vendor = Field("brand")  # blank: the store's own, served as the store's name
     # price and compare_at_price read the fields of the same name; a product not
     # on sale has no compare_at_price (null).
-    # A product sits in one to three categories: the first of them.
-    category_id = Field(expression=Min("categories__pk"))
+    category_id = Field(expression=FIRST_CATEGORY)
     handle = Field("slug")
     quantity = Field("stock")
     # An inactive product is unpublished: null tells the platform to hide it.
