@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower, Trim
 from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError
+from convertedin_feed.inputs import whole_number
 from convertedin_feed.trees import with_descendants
 
 if TYPE_CHECKING:
@@ -417,6 +418,10 @@ class ProductAdapter(FeedAdapter):
         model = self.get_model()
         category_model = _related_model(model, path)
         key = category_model._meta.pk
+        if isinstance(getattr(key, "target_field", key), IntegerField) and isinstance(
+            category, str
+        ):
+            category = whole_number(category)  # as the page is read: no "٣", "1_0" or "007"
         category = key.to_python(category)
         key.run_validators(category)  # the column's range, where Django knows it
         if isinstance(category, int) and not -(2**63) <= category < 2**63:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from convertedin_feed.conf import feed_settings
+from convertedin_feed.inputs import WholeNumberField
 
 logger = logging.getLogger("convertedin_feed")
 
@@ -101,58 +101,6 @@ class FeedPagination:
 
     def get_paginated_response(self, records: list[Any]) -> Response:
         return Response(self.get_paginated_data(records), headers=NO_STORE)
-
-
-class WholeNumberField(serializers.IntegerField):
-    """A whole number as Laravel's ``integer`` rule reads one: PHP's ``FILTER_VALIDATE_INT``.
-
-    Text is ASCII digits only: an optional ``+`` or ``-``, then ``0`` or a
-    number without leading zeros (``007`` is refused, as PHP refuses it: some
-    readers take it for octal), with spaces, tabs and line breaks around it.
-    Python's ``int()`` reads far more, and none of it is taken here: ``1_0``
-    (as 10), Arabic-Indic ``٣``, full-width digits, ``1.0``, and spaces that
-    are not ASCII. A JSON number is taken when its value is whole (``3``, and
-    ``3.0`` or ``3e0``, which JSON does not tell apart from ``3``); ``1.5``,
-    ``true`` and anything else is not a number.
-    """
-
-    #: PHP trims exactly these (``PHP_FILTER_TRIM_DEFAULT``); no ``re.ASCII``
-    #: needed, as the pattern names every character it takes.
-    SYNTAX = re.compile(r"[ \t\n\r\v]*([+-]?)(0|[1-9][0-9]*)[ \t\n\r\v]*")
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool):  # a bool is an int to Python, never a number to the platform
-            self.fail("invalid")
-        if isinstance(data, int):
-            return data
-        if isinstance(data, float):
-            if not data.is_integer():  # 1.5, and the infinity a JSON 1e400 becomes
-                self.fail("invalid")
-            return int(data)
-        if not isinstance(data, str):
-            self.fail("invalid")
-        if len(data) > self.MAX_STRING_LENGTH:
-            self.fail("max_string_length")
-        match = self.SYNTAX.fullmatch(data)
-        if match is None:
-            self.fail("invalid")
-        sign, digits = match.groups()
-        return -int(digits) if sign == "-" else int(digits)
-
-
-class PagingSerializer(serializers.Serializer):
-    """``page`` and ``per_page`` (alias ``par_page``, as the customers document spells it)."""
-
-    page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
-    per_page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
-    par_page = WholeNumberField(min_value=1, max_value=MAX_PAGE_NUMBER, required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        requested = attrs.get("per_page") or attrs.get("par_page") or feed_settings.DEFAULT_PER_PAGE
-        return {
-            "page": attrs.get("page") or 1,
-            "per_page": min(requested, feed_settings.MAX_PER_PAGE),
-        }
 
 
 @dataclass(frozen=True)

@@ -350,11 +350,6 @@ def request_violations(feed, content_type, body):
     return [error.message for error in validator(schema).iter_errors(body)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: ProductFilterSet reads a JSON collection_id 5.0 as the text '5.0', "
-    "a 422, where page 2.0 is page 2 and JSON Schema's integer takes 5.0",
-)
 def test_a_whole_json_number_the_document_allows_as_collection_id_is_read_as_one(
     api, token, catalogue
 ):
@@ -365,11 +360,6 @@ def test_a_whole_json_number_the_document_allows_as_collection_id_is_read_as_one
     assert response.json()["total"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: an empty JSON list or object is no value to django-filter's "
-    "CharField, so the products come unfiltered where page [] is a 422",
-)
 @pytest.mark.parametrize("collection_id", [[], {}])
 def test_an_empty_json_list_or_object_is_no_collection_id(api, token, catalogue, collection_id):
     body = {"token": token, "collection_id": collection_id}

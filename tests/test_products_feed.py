@@ -159,11 +159,40 @@ def test_collection_id_can_be_limited_to_the_category_itself(pull, catalogue, se
         assert pull("products", collection_id=catalogue["cases"].pk).json()["data"] == []
 
 
-@pytest.mark.parametrize("value", ["phones", "1.5", "99999999999999999999999", "-"])
+@pytest.mark.parametrize(
+    "value",
+    # Integer keys are read as the page is: no Arabic-Indic digits, underscores or leading zeros.
+    ["phones", "1.5", "99999999999999999999999", "-", "\u0663", "1_0", "007"],
+)
 def test_a_collection_id_that_is_no_category_id_is_a_422(pull, catalogue, value):
     response = pull("products", collection_id=value)
     assert response.status_code == 422, response.content
     assert list(response.json()["errors"]) == ["collection_id"]
+
+
+@pytest.mark.parametrize("value", [[], {}, [1], {"id": 1}, True, 1.5, "1.5"])
+def test_a_json_collection_id_that_is_no_key_is_a_422_never_no_filter(api, token, catalogue, value):
+    body = {"token": token, "collection_id": value}
+    response = api.post("/convertedin/products", body, format="json")
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {"collection_id": [f"{value!r} is not a category id."]}
+
+
+@pytest.mark.parametrize("sent", [lambda pk: pk, lambda pk: float(pk), lambda pk: f" {pk} "])
+def test_a_json_collection_id_may_be_a_whole_number_or_text(api, token, catalogue, sent):
+    body = {"token": token, "collection_id": sent(catalogue["phones"].pk)}
+    response = api.post("/convertedin/products", body, format="json")
+    assert response.status_code == 200, response.content
+    assert [record["title"] for record in response.json()["data"]] == ["Case"]
+
+
+@pytest.mark.parametrize("value", ["", "  ", None])
+def test_a_blank_collection_id_is_no_filter(api, token, pull, catalogue, value):
+    body = {"token": token, "collection_id": value}
+    response = api.post("/convertedin/products", body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["data"] == pull("products").json()["data"]
+    assert response.json()["total"] == 4  # every product, in no category or in any
 
 
 def test_an_unknown_category_is_an_empty_feed(pull, catalogue):
