@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.urls import URLPattern, re_path
 
 from convertedin_feed.adapters import (
@@ -44,8 +45,9 @@ class Feed:
 
     - ``schema``: the record serializer whose fields are the documented keys.
     - ``adapter_class``: the base class the shop's adapter (``ADAPTERS[name]``) subclasses.
-    - ``default_adapter``: the adapter used when ``ADAPTERS`` names none (a
-      class or dotted path); ``None`` makes an ``ADAPTERS`` entry required.
+    - ``default_adapter``: the adapter used when ``ADAPTERS`` names none and no
+      installed app provides one (a class or dotted path); ``None`` makes one of
+      them required.
     - ``pagination_class``: the paginator; ``None`` serves one record as
       ``{"code": 200, "data": {...}}`` from the adapter's ``get_record()``.
     - ``filterset_class``: a django-filter FilterSet over the adapter's rows,
@@ -65,14 +67,20 @@ class Feed:
         return self.pagination_class is not None
 
     def get_adapter_class(self) -> type[Adapter]:
-        """The shop's adapter class, resolved from settings on every call."""
+        """The shop's adapter class, resolved on every call: ``ADAPTERS[name]``, else the
+        one an installed app provides (:func:`app_adapters`), else ``default_adapter``."""
         adapters = feed_settings.ADAPTERS
         path = adapters.get(self.name) if isinstance(adapters, Mapping) else None
         where = f'{SETTING_NAME}["ADAPTERS"][{self.name!r}]'
         if not path:
-            if self.default_adapter is None:
+            provided = app_adapters().get(self.name)
+            if provided is not None:
+                app, path = provided
+                where = f"the {self.name!r} adapter of the installed app {app!r}"
+            elif self.default_adapter is not None:
+                path, where = self.default_adapter, f"the {self.name!r} feed's default adapter"
+            else:
                 raise UnknownFeed(f"No adapter for the {self.name!r} feed: set {where}.")
-            path, where = self.default_adapter, f"the {self.name!r} feed's default adapter"
         return import_class(path, self.adapter_class, where)
 
     def get_adapter(self, request: Any = None) -> Any:
@@ -83,6 +91,21 @@ class Feed:
         from convertedin_feed.views import FeedView
 
         return re_path(rf"^convertedin/{self.name}/?$", FeedView.as_view(feed=self), name=self.name)
+
+
+def app_adapters() -> dict[str, tuple[str, type[Adapter] | str]]:
+    """The adapters installed apps provide, by feed name, with the providing app's name.
+
+    An app provides them by a ``convertedin_feed_adapters`` mapping on its
+    ``AppConfig`` (feed name to class or dotted path), as
+    ``convertedin_feed.contrib.oscar`` does: installing it is the whole mapping.
+    The first installed app that provides a feed's adapter wins.
+    """
+    provided: dict[str, tuple[str, type[Adapter] | str]] = {}
+    for config in apps.get_app_configs():
+        for name, adapter in (getattr(config, "convertedin_feed_adapters", None) or {}).items():
+            provided.setdefault(name, (config.name, adapter))
+    return provided
 
 
 STOREINFO = Feed(

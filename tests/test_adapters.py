@@ -18,11 +18,12 @@ from convertedin_feed.adapters import (
     StoreAdapter,
 )
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
-from convertedin_feed.feeds import CUSTOMERS, PRODUCTS, STOREINFO
+from convertedin_feed.feeds import CUSTOMERS, ORDERS, PRODUCTS, STOREINFO, app_adapters
 from convertedin_feed.plans import plan_for
 from convertedin_feed.schemas import CustomerSerializer
 from tests.factories import BasketFactory, BasketLineFactory, MemberFactory
-from tests.testapp.convertedin import BasketAdapter, MemberAdapter
+from tests.providerapp.convertedin import ProvidedStoreAdapter
+from tests.testapp.convertedin import BasketAdapter, GadgetAdapter, MemberAdapter
 from tests.testapp.models import Basket
 
 pytestmark = pytest.mark.django_db
@@ -202,6 +203,43 @@ def test_an_unconfigured_feed_is_a_configuration_error():
     ):
         PRODUCTS.get_adapter()
     assert isinstance(caught.value, ImproperlyConfigured)
+
+
+PROVIDER = "tests.providerapp"
+
+
+def test_an_installed_app_can_provide_the_adapters(settings):
+    with override_settings(
+        INSTALLED_APPS=[*settings.INSTALLED_APPS, PROVIDER],
+        CONVERTEDIN_FEED={"ADAPTERS": {}},
+    ):
+        assert PRODUCTS.get_adapter_class() is GadgetAdapter
+        assert STOREINFO.get_adapter_class() is ProvidedStoreAdapter  # over the feed's default
+        assert app_adapters()["products"][0] == PROVIDER
+        with pytest.raises(UnknownFeed, match="customers"):
+            CUSTOMERS.get_adapter()  # what the app does not provide still needs ADAPTERS
+
+
+def test_the_adapters_setting_wins_over_an_installed_apps_adapter(settings):
+    with override_settings(
+        INSTALLED_APPS=[*settings.INSTALLED_APPS, PROVIDER],
+        CONVERTEDIN_FEED={"ADAPTERS": {"storeinfo": "convertedin_feed.adapters.StoreAdapter"}},
+    ):
+        assert STOREINFO.get_adapter_class() is StoreAdapter
+
+
+def test_a_provided_adapter_that_does_not_import_names_the_app(settings):
+    with (
+        override_settings(
+            INSTALLED_APPS=[*settings.INSTALLED_APPS, f"{PROVIDER}.apps.BrokenProviderConfig"],
+            CONVERTEDIN_FEED={"ADAPTERS": {}},
+        ),
+        pytest.raises(
+            FeedConfigurationError, match=r"installed app 'tests\.providerapp'"
+        ) as caught,
+    ):
+        ORDERS.get_adapter()
+    assert "tests.nowhere.OrderAdapter" in str(caught.value)
 
 
 def test_storeinfo_needs_no_adapter_setting():
