@@ -1,0 +1,17 @@
+from typing import ClassVar
+
+from django.apps import AppConfig
+
+
+class OscarFeedConfig(AppConfig):
+    """The Converted.in feeds of a django-oscar shop, mapped: no ``ADAPTERS`` needed."""
+
+    name = "convertedin_feed.contrib.oscar"
+    label = "convertedin_feed_oscar"
+    verbose_name = "Converted.in feeds for django-oscar"
+    default = True
+    #: Feed name -> adapter, found by ``convertedin_feed.feeds.app_adapters``.
+    convertedin_feed_adapters: ClassVar[dict[str, str]] = {
+        "customers": "convertedin_feed.contrib.oscar.orders.OscarCustomerAdapter",
+        "orders": "convertedin_feed.contrib.oscar.orders.OscarOrderAdapter",
+    }
