@@ -445,14 +445,29 @@ class ProductAdapter(FeedAdapter):
     def filter_collection(self, queryset: QuerySet[Any], category: Any) -> QuerySet[Any]:
         """The products of ``queryset`` in ``category`` (and its subcategories): an ``Exists``,
         so a product in two of them is served once."""
+        path = self.categories_path()
+        categories = self.collection_categories(queryset, category)
+        inside = (
+            self.get_model()
+            ._default_manager.using(queryset.db)
+            .filter(Q(pk=OuterRef("pk")), **{f"{path}__in": categories})
+        )
+        return queryset.filter(Exists(inside))
+
+    def categories_path(self) -> str:
+        """``Meta.categories``, the path from a product to its categories."""
         path = self.option("categories")
         if not path:
             raise FeedConfigurationError(
                 f"{type(self).__qualname__} has no Meta.categories: name the path from a "
                 "product to its categories for the collection_id filter."
             )
-        model = self.get_model()
-        category_model = _related_model(model, path)
+        return str(path)
+
+    def collection_categories(self, queryset: QuerySet[Any], category: Any) -> QuerySet[Any]:
+        """The keys of the categories ``collection_id`` matches: ``category``, and with
+        ``Meta.collection_subcategories`` every category under it, as a subquery."""
+        category_model = _related_model(self.get_model(), self.categories_path())
         key = category_model._meta.pk
         if isinstance(getattr(key, "target_field", key), IntegerField) and isinstance(
             category, str
@@ -462,25 +477,14 @@ class ProductAdapter(FeedAdapter):
         key.run_validators(category)  # the column's range, where Django knows it
         if isinstance(category, int) and not -(2**63) <= category < 2**63:
             raise ValueError(f"{category} is out of any integer column's range")
+        categories = category_model._default_manager.using(queryset.db).all()
         if self.option("collection_subcategories") and self.option("path"):
-            categories = path_with_descendants(
-                category_model._default_manager.using(queryset.db).all(),
-                self.option("path"),
-                [category],
-            ).values("pk")
+            categories = path_with_descendants(categories, self.option("path"), [category])
         elif self.option("collection_subcategories"):
-            categories = with_descendants(
-                category_model._default_manager.using(queryset.db).all(),
-                self.option("parent"),
-                [category],
-            ).values("pk")
+            categories = with_descendants(categories, self.option("parent"), [category])
         else:
-            categories = category_model._default_manager.using(queryset.db).filter(pk=category)
-            categories = categories.values("pk")
-        inside = model._default_manager.using(queryset.db).filter(
-            Q(pk=OuterRef("pk")), **{f"{path}__in": categories}
-        )
-        return queryset.filter(Exists(inside))
+            categories = categories.filter(pk=category)
+        return categories.values("pk")
 
 
 class StoreAdapter(Adapter):

@@ -375,7 +375,7 @@ def _check_site_url() -> list[checks.CheckMessage]:
     """E010: a feed serves absolute URLs and ``SITE_URL`` cannot make them."""
     from urllib.parse import urlsplit
 
-    from convertedin_feed.fields import URLKeyField
+    from convertedin_feed.fields import URLKeyField, app_site_url
 
     needing = [
         feed.name
@@ -392,6 +392,8 @@ def _check_site_url() -> list[checks.CheckMessage]:
     site = feed_settings.SITE_URL
     if not needing:
         return []
+    if not site and app_site_url() is not None:
+        return []  # an installed app provides it (convertedin_feed_site_url)
     parts = urlsplit(site) if isinstance(site, str) else None
     if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
         return []
