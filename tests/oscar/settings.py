@@ -143,6 +143,8 @@ TEST_TOKEN = "t" * 40
 CONVERTEDIN_FEED = {
     "TOKENS": [TEST_TOKEN],
     "SITE_URL": "https://oscar.example",
+    # What Oscar has no setting for; the rest of the storeinfo record is Oscar's.
+    "STORE": {"email": "hello@oscar.example", "country": "EG"},
     # Orders in US dollars count towards total_spent in Egyptian pounds at this rate.
     "OSCAR_EXCHANGE_RATES": {"USD": "48.25"},
 }

@@ -12,6 +12,16 @@ class OscarFeedConfig(AppConfig):
     default = True
     #: Feed name -> adapter, found by ``convertedin_feed.feeds.app_adapters``.
     convertedin_feed_adapters: ClassVar[dict[str, str]] = {
+        "storeinfo": "convertedin_feed.contrib.oscar.catalogue.OscarStoreAdapter",
+        "categories": "convertedin_feed.contrib.oscar.catalogue.OscarCategoryAdapter",
+        "products": "convertedin_feed.contrib.oscar.catalogue.OscarProductAdapter",
         "customers": "convertedin_feed.contrib.oscar.orders.OscarCustomerAdapter",
         "orders": "convertedin_feed.contrib.oscar.orders.OscarOrderAdapter",
     }
+
+    def convertedin_feed_site_url(self) -> str | None:
+        """The site URL when ``SITE_URL`` is unset: the sites framework's current domain, as Oscar
+        reads it (:func:`~convertedin_feed.contrib.oscar.catalogue.current_site_url`)."""
+        from convertedin_feed.contrib.oscar.catalogue import current_site_url
+
+        return current_site_url()
