@@ -494,7 +494,14 @@ class StoreAdapter(Adapter):
     ``settings.TIME_ZONE``), ``email``, ``description``, ``country`` (and
     ``country_code``, which defaults to ``country``). A shop that keeps these
     in its database subclasses this and overrides :meth:`get_store`.
+
+    ``manage.py check`` checks the values (``E011``) when ``get_store`` reads
+    settings only: this class's, or a subclass's that sets ``settings_only``.
     """
+
+    #: Whether :meth:`get_store` reads settings only, so ``manage.py check`` can check its
+    #: values; ``None``: only when it is this class's own.
+    settings_only: ClassVar[bool | None] = None
 
     def get_store(self) -> dict[str, Any]:
         """The store's values by key; the time zone as an IANA name."""

@@ -12,13 +12,18 @@ from decimal import Decimal
 import pytest
 from django.contrib.sites.models import Site
 from django.db import connection
+from django.db.models import CharField, Value
+from django.db.models.functions import Concat
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test import factories
+from rest_framework.test import APIClient
 
+from convertedin_feed.adapters import Field
+from convertedin_feed.contrib.oscar.catalogue import OscarProductAdapter
 from convertedin_feed.fields import DATETIME_FORMAT
 
 Category = get_model("catalogue", "Category")
@@ -117,6 +122,25 @@ def test_storeinfo_without_an_email_serves_null_and_logs_it(pull, settings, capl
     assert response.status_code == 200
     assert response.json()["data"]["email"] is None
     assert "no value for the required 'email'" in caplog.text
+
+
+def test_manage_py_check_names_what_store_lacks_beside_oscar_s_settings(settings):
+    from django.core import checks
+
+    def e011():
+        return [m.msg for m in checks.run_checks() if m.id == "convertedin_feed.E011"]
+
+    assert e011() == []
+    with feed_settings(settings, STORE={"country": "Egypt"}):
+        assert e011() == [
+            "CONVERTEDIN_FEED[\"STORE\"] has no 'email': the 'storeinfo' feed serves it."
+        ]
+    with feed_settings(settings, STORE={"email": "a@b.example", "country": "EG"}):
+        settings.OSCAR_DEFAULT_CURRENCY = "XXXX"
+        assert e011() == [
+            "CONVERTEDIN_FEED[\"STORE\"] 'currency' = 'XXXX' is no ISO 4217 code: "
+            "the 'storeinfo' feed serves it."
+        ]
 
 
 # ---------------------------------------------------------------------------
@@ -482,3 +506,46 @@ def test_a_running_crawl_of_products_is_one_query_a_page(pull, catalogue):
         assert response.status_code == 200
         pages.append(len(captured.captured_queries))
     assert pages[1:] == [1, 1, 1]
+
+
+# ---------------------------------------------------------------------------
+# a shop's own subclass
+
+
+class BrandedProducts(OscarProductAdapter):
+    """The README's example: one key changed, the rest Oscar's."""
+
+    vendor = Field(constant="Souq Brands")
+
+
+class OwnPermalinks(OscarProductAdapter):
+    full_permalink = Field(Concat(Value("/p/"), "slug", Value("/"), output_field=CharField()))
+
+
+def products_adapter(settings, name):
+    adapters = {"products": f"{__name__}.{name}"}
+    return feed_settings(settings, ADAPTERS=adapters)
+
+
+def test_a_subclass_named_in_adapters_changes_one_key(pull, settings, catalogue):
+    oscar = by_id(records(pull, "products"))
+    with products_adapter(settings, "BrandedProducts"):
+        branded = by_id(records(pull, "products"))
+    shirt = catalogue["shirt"].pk
+    assert branded[shirt]["vendor"] == "Souq Brands"
+    assert {**branded[shirt], "vendor": "Cairo Depot"} == oscar[shirt]
+
+
+def test_a_fork_that_overrides_get_absolute_url_is_refused_until_it_maps_full_permalink(
+    pull, token, settings, catalogue, monkeypatch, caplog
+):
+    monkeypatch.setattr(Product, "get_absolute_url", lambda self: f"/shop/{self.pk}/")
+    with feed_settings(settings, SITE_URL=SITE):  # a setting change: plans are built again
+        response = APIClient(raise_request_exception=False).post(
+            "/convertedin/products", {"token": token}, format="multipart"
+        )
+    assert response.status_code == 500
+    assert "declare full_permalink" in caplog.text
+    with products_adapter(settings, "OwnPermalinks"):
+        record = by_id(records(pull, "products"))[catalogue["shirt"].pk]
+    assert record["full_permalink"] == f"{SITE}/p/{catalogue['shirt'].slug}/"

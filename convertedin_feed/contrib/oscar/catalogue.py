@@ -98,8 +98,11 @@ class OscarStoreAdapter(StoreAdapter):
       no setting for them (``OSCAR_FROM_EMAIL`` is the sender of its emails,
       ``oscar@example.com`` unless set, not the shop's contact address).
 
-    Every key ``STORE`` sets wins over Oscar's.
+    Every key ``STORE`` sets wins over Oscar's. ``manage.py check`` checks the
+    values (``E011``): it reads settings only.
     """
+
+    settings_only = True
 
     def get_store(self) -> dict[str, Any]:
         values: dict[str, Any] = {
