@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from convertedin_feed.adapters import Field
 from convertedin_feed.contrib.oscar.catalogue import OscarProductAdapter
 from convertedin_feed.fields import DATETIME_FORMAT
+from tests.oscar.conftest import build_shop
 
 Category = get_model("catalogue", "Category")
 Product = get_model("catalogue", "Product")
@@ -81,6 +82,17 @@ def test_storeinfo_is_oscar_s_settings_and_store_for_what_oscar_has_not(pull, wi
             "country_code": "EG",
         },
     }
+
+
+def test_storeinfo_reads_no_table_whatever_the_shop_s_size(pull, winter):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert pull("storeinfo").status_code == 200
+        return captured.captured_queries
+
+    empty = queries()
+    build_shop(customers=2)
+    assert empty == queries() == []
 
 
 def test_storeinfo_description_is_oscar_s_tagline(pull, settings, winter):
@@ -417,13 +429,14 @@ def test_quantity_is_net_stock_and_zero_when_oscar_says_so(pull, catalogue):
     assert data[shirt.pk]["quantity"] == -3  # Oscar's net_stock_level can go below zero
 
 
-def test_a_price_in_another_currency_is_converted_to_the_store_s(pull, catalogue, settings):
+def test_a_price_in_another_currency_is_converted_to_the_store_s(pull, catalogue, settings, caplog):
     lamp = stocked("Lamp", "19.99", currency="USD")
     record = by_id(records(pull, "products"))[lamp.pk]
     assert record["price"] == 964.52  # 19.99 x 48.25 (OSCAR_EXCHANGE_RATES), to 2 places
     with feed_settings(settings, OSCAR_EXCHANGE_RATES={}):
         response = pull("products", per_page=1000)
     assert by_id(response.json()["data"])[lamp.pk]["price"] is None
+    assert "a price in 'USD', which has no rate" in caplog.text
 
 
 def test_a_product_without_a_stock_record_has_no_price_and_is_logged(pull, catalogue, caplog):

@@ -21,6 +21,7 @@ again after any settings change), never at import.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -55,8 +56,9 @@ from convertedin_feed.adapters import (
     Row,
     StoreAdapter,
 )
+from convertedin_feed.codes import currency_code
 from convertedin_feed.conf import SETTING_NAME, feed_settings
-from convertedin_feed.contrib.oscar.orders import _CONVERTED, _Settled, exchange_rates
+from convertedin_feed.contrib.oscar.orders import _Settled, exchange_rates, store_currency
 from convertedin_feed.exceptions import FeedConfigurationError
 
 #: Oscar's model labels: forked apps keep them, so these resolve to a fork's models.
@@ -187,17 +189,12 @@ def _primary_image(product: str) -> Subquery:
     return Subquery(images.order_by("display_order", "pk").values("original")[:1])
 
 
-def _price_in_store_currency() -> Case:
-    """The stock record's ``price`` in the store's currency (``OSCAR_EXCHANGE_RATES``);
-    ``NULL`` in a currency with no rate."""
-    rates = exchange_rates()
-    return Case(
-        *(
-            When(price_currency=code, then=F("price") if rate == 1 else F("price") * Value(rate))
-            for code, rate in sorted(rates.items())
-        ),
-        default=Value(None),
-        output_field=_CONVERTED,
+def _price_and_currency() -> Concat:
+    """The stock record's ``price_currency`` and ``price`` as text (``"USD 19.99"``), converted
+    by :meth:`OscarProductAdapter.dehydrate_price` in Python: Decimal from end to end, where
+    the database would multiply by a rate in floating point (SQLite)."""
+    return Concat(
+        F("price_currency"), Value(" "), Cast("price", CharField()), output_field=CharField()
     )
 
 
@@ -257,7 +254,8 @@ class OscarProductAdapter(_Settled, ProductAdapter):
       store's name (``STORE["name"]``, else ``OSCAR_SHOP_NAME``);
     - ``price``: the stock record's ``price`` (what Oscar's default strategy
       charges before tax), in the store's currency: converted at
-      ``OSCAR_EXCHANGE_RATES`` when the stock record is in another one;
+      ``OSCAR_EXCHANGE_RATES`` when the stock record is in another one, in
+      Python's Decimal (never the database's floating point);
     - ``quantity``: the stock record's ``net_stock_level``, ``num_in_stock``
       less ``num_allocated``; ``null`` without a stock record;
     - ``category_id``: the lowest key among its categories (the parent's for a
@@ -291,6 +289,9 @@ class OscarProductAdapter(_Settled, ProductAdapter):
     )
     images = Field(constant=[])
 
+    #: ``OSCAR_EXCHANGE_RATES``, read once per request.
+    _rates: dict[str, Decimal] | None = None
+
     class Meta:
         model = PRODUCT
         categories = "categories"
@@ -318,7 +319,7 @@ class OscarProductAdapter(_Settled, ProductAdapter):
                     output_field=CharField(),
                 )
             ),
-            "price": Field(_first_stock_record(feed_price=_price_in_store_currency())),
+            "price": Field(_first_stock_record(feed_price=_price_and_currency())),
             "quantity": Field(
                 _first_stock_record(
                     feed_net_stock=Case(
@@ -367,12 +368,25 @@ class OscarProductAdapter(_Settled, ProductAdapter):
         return quote(url, safe=_URL_SAFE)
 
     def dehydrate_price(self, record: Row) -> Any:
-        if record["price"] is None:
+        """The stock record's price in the store's currency, at ``OSCAR_EXCHANGE_RATES``."""
+        value = record["price"]
+        if "price" in type(self).declared:
+            return value  # a subclass's own
+        currency, _, amount = (value or "").partition(" ")
+        if not amount.strip():
+            raise ValueError("no stock record with a price")
+        rates = self._rates
+        if rates is None:
+            rates = self._rates = exchange_rates()
+        code = currency_code(currency)
+        rate = rates.get(code) if code else None
+        if rate is None:
             raise ValueError(
-                "no stock record with a price, or one in a currency with no rate in "
-                f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES']"
+                f"a price in {currency!r}, which has no rate in "
+                f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES'] (store currency {store_currency()})"
             )
-        return record["price"]
+        price = Decimal(amount.strip())
+        return price if rate == 1 else price * rate
 
     def filter_collection(self, queryset: QuerySet[Any], category: Any) -> QuerySet[Any]:
         """The products filed under the category or a subcategory; a child through its parent."""
