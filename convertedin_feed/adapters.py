@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Length, Lower, Trim
 from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import FeedConfigurationError
 from convertedin_feed.inputs import whole_number
-from convertedin_feed.trees import with_descendants
+from convertedin_feed.trees import path_with_descendants, with_descendants
 
 if TYPE_CHECKING:
     from convertedin_feed.plans import Plan
@@ -36,6 +36,8 @@ _Class = TypeVar("_Class")
 _UNSET: Any = object()
 #: A guest's identity in the rows of its orders: the contact email, trimmed and lower case.
 GUEST_KEY = "_convertedin_guest"
+#: A category's path length, which tells a root of a materialised-path tree.
+_PATH_LENGTH = "_convertedin_path_length"
 
 
 class Field:
@@ -363,13 +365,20 @@ class CategoryAdapter(FeedAdapter):
 
     ``Meta.parent`` names the foreign key to the parent category (default
     ``"parent"``); a category without one is a root, and a record of the feed.
+    A tree kept as a materialised path (django-treebeard's ``MP_Node``: no
+    parent column) names its path field in ``Meta.path`` instead (``"path"``),
+    and the length of one step in ``Meta.steplen`` (default: the model's own
+    ``steplen``, as treebeard declares it); a root's path is one step long.
     ``subcategories`` is read, not declared: the descendants of a page's roots,
-    nested to any depth, in one query (:func:`convertedin_feed.trees.descendants`).
+    nested to any depth, in one query (:func:`convertedin_feed.trees.descendants`,
+    or :func:`~convertedin_feed.trees.path_descendants` by path).
     A category :meth:`get_queryset` leaves out is left out with its subtree.
     """
 
     class Meta:
         parent: str = "parent"
+        path: str | None = None
+        steplen: int | None = None
 
     @classmethod
     def parent_path(cls) -> str:
@@ -380,7 +389,32 @@ class CategoryAdapter(FeedAdapter):
             )
         return parent
 
+    @classmethod
+    def tree_path(cls) -> tuple[str, int] | None:
+        """``(path field, step length)`` of a materialised-path tree (``Meta.path``), else ``None``."""
+        path = cls.option("path")
+        if path is None:
+            return None
+        steplen = cls.option("steplen")
+        if steplen is None:
+            steplen = getattr(cls.get_model(), "steplen", None)
+        if not isinstance(path, str) or not path:
+            raise FeedConfigurationError(
+                f"{cls.__qualname__}.Meta.path must name the category's materialised path field."
+            )
+        if isinstance(steplen, bool) or not isinstance(steplen, int) or steplen < 1:
+            raise FeedConfigurationError(
+                f"{cls.__qualname__}.Meta.steplen must be the length of one step of the path "
+                f"(treebeard's steplen), not {steplen!r}."
+            )
+        return path, steplen
+
     def sources(self) -> list[tuple[FeedAdapter, QuerySet[Any]]]:
+        tree = self.tree_path()
+        if tree is not None:
+            path, steplen = tree
+            roots = self.feed_queryset().alias(**{_PATH_LENGTH: Length(path)})
+            return [(self, roots.filter(**{_PATH_LENGTH: steplen}))]
         roots = self.feed_queryset().filter(**{f"{self.parent_path()}__isnull": True})
         return [(self, roots)]
 
@@ -395,7 +429,8 @@ class ProductAdapter(FeedAdapter):
     - ``collection_subcategories``: whether ``collection_id`` also matches the
       products of that category's subcategories, at any depth (default ``True``,
       as a shopper browsing a category sees them); ``parent`` is then the
-      category model's foreign key to its parent (default ``"parent"``).
+      category model's foreign key to its parent (default ``"parent"``), or
+      ``path`` its materialised path field, for a treebeard ``MP_Node``.
 
     Serve ``quantity`` or ``stock_status``, as the shop tells stock; the one
     left unmapped is left out of the records.
@@ -405,18 +440,34 @@ class ProductAdapter(FeedAdapter):
         categories: str | None = None
         collection_subcategories: bool = True
         parent: str = "parent"
+        path: str | None = None
 
     def filter_collection(self, queryset: QuerySet[Any], category: Any) -> QuerySet[Any]:
         """The products of ``queryset`` in ``category`` (and its subcategories): an ``Exists``,
         so a product in two of them is served once."""
+        path = self.categories_path()
+        categories = self.collection_categories(queryset, category)
+        inside = (
+            self.get_model()
+            ._default_manager.using(queryset.db)
+            .filter(Q(pk=OuterRef("pk")), **{f"{path}__in": categories})
+        )
+        return queryset.filter(Exists(inside))
+
+    def categories_path(self) -> str:
+        """``Meta.categories``, the path from a product to its categories."""
         path = self.option("categories")
         if not path:
             raise FeedConfigurationError(
                 f"{type(self).__qualname__} has no Meta.categories: name the path from a "
                 "product to its categories for the collection_id filter."
             )
-        model = self.get_model()
-        category_model = _related_model(model, path)
+        return str(path)
+
+    def collection_categories(self, queryset: QuerySet[Any], category: Any) -> QuerySet[Any]:
+        """The keys of the categories ``collection_id`` matches: ``category``, and with
+        ``Meta.collection_subcategories`` every category under it, as a subquery."""
+        category_model = _related_model(self.get_model(), self.categories_path())
         key = category_model._meta.pk
         if isinstance(getattr(key, "target_field", key), IntegerField) and isinstance(
             category, str
@@ -426,19 +477,14 @@ class ProductAdapter(FeedAdapter):
         key.run_validators(category)  # the column's range, where Django knows it
         if isinstance(category, int) and not -(2**63) <= category < 2**63:
             raise ValueError(f"{category} is out of any integer column's range")
-        if self.option("collection_subcategories"):
-            categories = with_descendants(
-                category_model._default_manager.using(queryset.db).all(),
-                self.option("parent"),
-                [category],
-            ).values("pk")
+        categories = category_model._default_manager.using(queryset.db).all()
+        if self.option("collection_subcategories") and self.option("path"):
+            categories = path_with_descendants(categories, self.option("path"), [category])
+        elif self.option("collection_subcategories"):
+            categories = with_descendants(categories, self.option("parent"), [category])
         else:
-            categories = category_model._default_manager.using(queryset.db).filter(pk=category)
-            categories = categories.values("pk")
-        inside = model._default_manager.using(queryset.db).filter(
-            Q(pk=OuterRef("pk")), **{f"{path}__in": categories}
-        )
-        return queryset.filter(Exists(inside))
+            categories = categories.filter(pk=category)
+        return categories.values("pk")
 
 
 class StoreAdapter(Adapter):
@@ -448,7 +494,14 @@ class StoreAdapter(Adapter):
     ``settings.TIME_ZONE``), ``email``, ``description``, ``country`` (and
     ``country_code``, which defaults to ``country``). A shop that keeps these
     in its database subclasses this and overrides :meth:`get_store`.
+
+    ``manage.py check`` checks the values (``E011``) when ``get_store`` reads
+    settings only: this class's, or a subclass's that sets ``settings_only``.
     """
+
+    #: Whether :meth:`get_store` reads settings only, so ``manage.py check`` can check its
+    #: values; ``None``: only when it is this class's own.
+    settings_only: ClassVar[bool | None] = None
 
     def get_store(self) -> dict[str, Any]:
         """The store's values by key; the time zone as an IANA name."""

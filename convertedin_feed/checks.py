@@ -261,8 +261,12 @@ def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             continue
         if issubclass(adapter_class, FeedAdapter):
             messages.extend(_check_mapping(feed.name, adapter_class, feed.schema))
-        if issubclass(adapter_class, StoreAdapter) and "get_store" not in vars(adapter_class):
-            messages.extend(_check_store(feed.name))
+        if issubclass(adapter_class, StoreAdapter):
+            settings_only = adapter_class.settings_only
+            if settings_only is None:
+                settings_only = adapter_class.get_store is StoreAdapter.get_store
+            if settings_only:
+                messages.extend(_check_store(feed.name, adapter_class))
     messages.extend(_check_guests())
     messages.extend(_check_site_url())
     return messages
@@ -331,16 +335,22 @@ def _check_guests() -> list[checks.CheckMessage]:
     return messages
 
 
-def _check_store(feed: str) -> list[checks.CheckMessage]:
-    """E011: the ``STORE`` setting cannot fill the storeinfo record."""
-    store = feed_settings.STORE
+def _check_store(feed: str, adapter_class: type[StoreAdapter]) -> list[checks.CheckMessage]:
+    """E011: the ``STORE`` setting (with what the adapter reads from other settings) cannot fill
+    the storeinfo record."""
+    setting = feed_settings.STORE
     problems: list[str] = []
-    if not isinstance(store, dict):
-        problems.append(f"must be a dict, not {type(store).__name__}")
-        store = {}
-    unknown = sorted(set(store) - set(STORE_KEYS))
+    if not isinstance(setting, dict):
+        problems.append(f"must be a dict, not {type(setting).__name__}")
+        setting = {}
+    unknown = sorted(set(setting) - set(STORE_KEYS))
     if unknown:
         problems.append(f"has unknown keys {', '.join(map(repr, unknown))}")
+    try:
+        store = adapter_class().get_store() if not problems else setting
+    except Exception as exc:  # the adapter's own settings: reported, never raised by a check
+        problems.append(f"cannot be read by {adapter_class.__qualname__}: {exc}")
+        store = setting
     for key in ("name", "currency", "email", "country"):
         if not str(store.get(key) or "").strip():
             problems.append(f"has no {key!r}")
@@ -375,7 +385,7 @@ def _check_site_url() -> list[checks.CheckMessage]:
     """E010: a feed serves absolute URLs and ``SITE_URL`` cannot make them."""
     from urllib.parse import urlsplit
 
-    from convertedin_feed.fields import URLKeyField
+    from convertedin_feed.fields import URLKeyField, app_site_url
 
     needing = [
         feed.name
@@ -392,6 +402,8 @@ def _check_site_url() -> list[checks.CheckMessage]:
     site = feed_settings.SITE_URL
     if not needing:
         return []
+    if not site and app_site_url() is not None:
+        return []  # an installed app provides it (convertedin_feed_site_url)
     parts = urlsplit(site) if isinstance(site, str) else None
     if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
         return []

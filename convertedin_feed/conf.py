@@ -79,6 +79,20 @@ DEFAULTS: dict[str, Any] = {
     # The storeinfo feed's record: name, currency, time_zone (an IANA name;
     # None means settings.TIME_ZONE), email, description, country.
     "STORE": {},
+    # convertedin_feed.contrib.oscar (django-oscar shops); read only when it is installed.
+    # The order statuses that are cancelled orders, left out of a customer's
+    # orders_count and total_spent and served as financial_status "canceled".
+    # None: the statuses Oscar's OSCAR_ORDER_STATUS_CASCADE and
+    # OSCAR_ORDER_STATUS_PIPELINE name "Cancelled" (or cascade to a line
+    # status of that name).
+    "OSCAR_CANCELLED_STATUSES": None,
+    # Oscar order status -> financial_status, over the default rule: a
+    # cancelled status is "canceled", any other "successful".
+    "OSCAR_FINANCIAL_STATUSES": {},
+    # Currency -> how many units of the store's currency one unit is worth,
+    # for total_spent over orders in several currencies; or the dotted path of
+    # a function that returns that mapping.
+    "OSCAR_EXCHANGE_RATES": {},
 }
 
 

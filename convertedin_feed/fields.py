@@ -280,14 +280,37 @@ def absolute_url(path: str) -> str:
     return urljoin(base, relative)
 
 
+def app_site_url() -> tuple[str, Callable[[], str | None]] | None:
+    """The installed app that provides the site URL when ``SITE_URL`` is not set, and how.
+
+    An app provides it by a ``convertedin_feed_site_url()`` method on its
+    ``AppConfig`` (as ``convertedin_feed.contrib.oscar`` does, from the sites
+    framework); the first installed app that has one wins.
+    """
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        provide = getattr(config, "convertedin_feed_site_url", None)
+        if callable(provide):
+            return config.name, provide
+    return None
+
+
 # Characters urljoin gives no meaning to in a relative path; dots are checked by segment.
 _PLAIN_PATH = re.compile(r"[\w\-~%/@!$&'()*+,;=.]*").fullmatch
 
 
 @memo()
 def _site_base() -> tuple[str, bool] | None:
-    """``SITE_URL`` as a base to join paths to, and whether plain concatenation joins to it."""
+    """``SITE_URL`` as a base to join paths to, and whether plain concatenation joins to it.
+
+    Without the setting, the site URL an installed app provides
+    (:func:`app_site_url`), read once per settings.
+    """
     site = feed_settings.SITE_URL
+    if not site:
+        provider = app_site_url()
+        site = provider[1]() if provider is not None else None
     if not site:
         return None
     base = site.rstrip("/") + "/"

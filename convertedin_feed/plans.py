@@ -20,8 +20,9 @@ from operator import itemgetter
 from typing import Any, TypeAlias
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Model, QuerySet, Value
 from django.db.models.fields.reverse_related import ForeignObjectRel
+from django.db.models.functions import Length, Substr
 from django.db.models.sql.datastructures import Join
 
 from convertedin_feed.adapters import (
@@ -43,7 +44,7 @@ from convertedin_feed.keytree import MONEY, SUBTREE, KeyTree, freeze
 from convertedin_feed.money import round_money
 from convertedin_feed.record_errors import CheckedList, Problem
 from convertedin_feed.relations import to_many_chains
-from convertedin_feed.trees import descendants
+from convertedin_feed.trees import descendants, path_descendants
 
 Row: TypeAlias = dict[str, Any]
 
@@ -56,8 +57,10 @@ _ACCOUNT = "_convertedin_account"
 _PRODUCT_FALLBACK = "_convertedin_product_fallback"
 #: A related row's parent: the primary key of the record it belongs to.
 _LINK = "_convertedin_link"
-#: A tree node's parent, in the rows of a subtree.
+#: A tree node's parent, in the rows of a subtree: its key, or by path its parent's path.
 _PARENT = "_convertedin_parent"
+#: A tree node's own path, in the rows of a materialised-path subtree.
+_NODE = "_convertedin_node"
 #: The one key of a ``Related(..., field=...)`` child record.
 _FLAT = "_convertedin_value"
 
@@ -137,8 +140,10 @@ class SubtreePlan:
     """A key holding the record's descendants of its own kind, nested to any depth."""
 
     key: str
-    #: The foreign key to the parent node (``parent``).
+    #: The foreign key to the parent node (``parent``); unused for a materialised path.
     parent: str
+    #: A materialised-path tree (treebeard's ``MP_Node``): ``(path field, step length)``.
+    tree_path: tuple[str, int] | None = None
 
 
 @dataclass
@@ -291,7 +296,9 @@ class Plan:
                 f"{adapter.__qualname__}: {key!r} holds the subtree of each record; it is read "
                 "by a CategoryAdapter from Meta.parent, and cannot be declared."
             )
-        self.subtree = SubtreePlan(key=key, parent=adapter.parent_path())
+        tree_path = adapter.tree_path()
+        parent = adapter.parent_path() if tree_path is None else ""
+        self.subtree = SubtreePlan(key=key, parent=parent, tree_path=tree_path)
 
     # Running a plan
 
@@ -310,7 +317,12 @@ class Plan:
         """
         fields = dict.fromkeys(("pk", *extra, *self.paths.values()))
         every = {**self.annotations, **(annotations or {})}
-        if self.subtree is not None:
+        if self.subtree is not None and self.subtree.tree_path is not None:
+            path, steplen = self.subtree.tree_path
+            # The parent's path is the node's less its last step ("" for a root).
+            every[_PARENT] = Substr(path, 1, Length(path) - Value(steplen))
+            every[_NODE] = F(path)
+        elif self.subtree is not None:
             every[_PARENT] = F(self.subtree.parent)
         rows = queryset.order_by("pk").values(*fields, **every)
         fanning = to_many_joins(rows)
@@ -487,9 +499,13 @@ class Plan:
         """
         assert self.subtree is not None
         key = self.subtree.key
-        queryset = descendants(
-            adapter.feed_queryset(), self.subtree.parent, [r["pk"] for r in rows]
-        )
+        roots = [r["pk"] for r in rows]
+        if self.subtree.tree_path is not None:
+            queryset = path_descendants(adapter.feed_queryset(), self.subtree.tree_path[0], roots)
+            identity = _NODE  # children name their parent by its path
+        else:
+            queryset = descendants(adapter.feed_queryset(), self.subtree.parent, roots)
+            identity = "pk"
         node_rows = list(self.values_queryset(queryset))
         found: dict[int, list[str]] = {}
         nodes = self.records(adapter, node_rows, found, subtrees=False)
@@ -502,10 +518,10 @@ class Plan:
             siblings.append(node)
         for parent, trouble in troubled.items():
             children[parent] = _checked(children[parent], trouble)
-        for row, node in zip(node_rows, nodes, strict=True):
-            node[key] = children.get(row["pk"], [])
+        for row, record in zip(node_rows, nodes, strict=True):
+            record[key] = children.get(row[identity], [])
         for row, record in zip(rows, records, strict=True):
-            record[key] = children.get(row["pk"], [])
+            record[key] = children.get(row[identity], [])
 
 
 def _checked(records: list[Any], trouble: dict[int, tuple[Any, list[str]]]) -> CheckedList:

@@ -32,6 +32,18 @@ the server's on recursion: MariaDB stops a walk after ``max_recursive_iterations
 steps (1000 by default, so 1000 levels; it returns what it found by then) and
 MySQL raises past ``cte_max_recursion_depth`` (also 1000), far deeper than a
 category tree goes.
+
+A tree kept as a *materialised path* instead (django-treebeard's ``MP_Node``,
+as django-oscar's categories are: each row's ``path`` is its parent's path
+followed by one step of ``steplen`` characters) needs no walk:
+:func:`path_descendants` and :func:`path_with_descendants` find a node's
+subtree as the rows whose path starts with its path, one correlated
+``EXISTS`` over the given nodes, in the queryset's own statement::
+
+    SELECT ... FROM table WHERE EXISTS (
+        SELECT 1 FROM table given
+        WHERE given.pk IN (%s, ...) AND given.path = SUBSTR(table.path, 1, LENGTH(given.path))
+    ) [AND table.pk NOT IN (%s, ...)]
 """
 
 from __future__ import annotations
@@ -40,10 +52,12 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models import Exists, ForeignKey, Model, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.fields import CharField
+from django.db.models.functions import Length, Substr
 
-__all__ = ["descendants", "with_descendants"]
+__all__ = ["descendants", "path_descendants", "path_with_descendants", "with_descendants"]
 
 _M = TypeVar("_M", bound=Model)
 
@@ -129,3 +143,41 @@ def _subtrees(
         placeholders=", ".join(["%s"] * len(params)),
     )
     return queryset.filter(pk__in=RawSQL(sql, params, output_field=pk))  # noqa: S611
+
+
+def path_descendants(queryset: QuerySet[_M], path: str, roots: Sequence[Any]) -> QuerySet[_M]:
+    """``queryset`` narrowed to every descendant of ``roots`` (not the roots), in a tree kept as a
+    materialised path: the nodes whose ``path`` starts with a root's and is longer.
+
+    ``path`` names the path field (treebeard's ``MP_Node.path``). Like
+    :func:`descendants`: one statement, the roots bound as parameters, the
+    given nodes read from the bare table, ``queryset``'s filters applied to
+    the nodes returned; no roots, no query.
+    """
+    return _path_subtrees(queryset, path, roots, include_roots=False)
+
+
+def path_with_descendants(queryset: QuerySet[_M], path: str, ids: Sequence[Any]) -> QuerySet[_M]:
+    """``queryset`` narrowed to the nodes ``ids`` and every node under them, by materialised path,
+    as :func:`path_descendants`; usable as a subquery, as :func:`with_descendants` is."""
+    return _path_subtrees(queryset, path, ids, include_roots=True)
+
+
+def _path_subtrees(
+    queryset: QuerySet[_M], path: str, roots: Sequence[Any], *, include_roots: bool
+) -> QuerySet[_M]:
+    model = queryset.model
+    opts = model._meta
+    field = opts.get_field(path)
+    if not isinstance(field, CharField):
+        raise ValueError(
+            f"{opts.label}.{path} is not a text field, so it holds no materialised path."
+        )
+    if not roots:
+        return queryset.none()
+    keys = [root.pk if isinstance(root, Model) else root for root in roots]
+    given = model._default_manager.using(queryset.db).filter(pk__in=keys)
+    # A node is under a given one when the given one's path is the start of its own.
+    above = given.filter(**{path: Substr(OuterRef(path), 1, Length(path))})
+    narrowed = queryset.filter(Exists(above.order_by().values("pk")))
+    return narrowed if include_roots else narrowed.exclude(pk__in=keys)

@@ -200,3 +200,27 @@ class GadgetPicture(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     position = models.PositiveIntegerField(default=0)
+
+
+# A tree kept as a materialised path, as django-treebeard's MP_Node keeps it (and so
+# django-oscar's categories): no parent column; each path is its parent's followed by
+# one step of ``steplen`` characters, so a root's path is one step long.
+
+
+class Shelf(models.Model):
+    """A category in a materialised-path tree: ``path`` "0001", "00010001", ..."""
+
+    steplen = 4  # treebeard's class attribute
+
+    path = models.CharField(max_length=255, unique=True)
+    depth = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+    is_visible = models.BooleanField(default=True)
+    opened = models.DateTimeField()
+
+
+class Book(models.Model):
+    """A product filed under shelves."""
+
+    title = models.CharField(max_length=200)
+    shelves = models.ManyToManyField(Shelf, related_name="books", blank=True)
