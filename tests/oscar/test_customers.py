@@ -14,7 +14,7 @@ from oscar.test import factories
 from convertedin_feed.conf import forget
 from convertedin_feed.contrib.oscar.orders import exchange_rates, store_currency
 from convertedin_feed.exceptions import FeedConfigurationError
-from tests.oscar.conftest import build_shop, country, place_order, product
+from tests.oscar.conftest import build_shop, country, place_order, product, shipping_address
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,20 @@ def test_a_guest_is_one_customer_per_normalised_email_with_figures_over_its_orde
     assert guest["phone"] == "+201001234567"
     assert guest["gender"] == "unknown"
     assert guest["currency"] == "EGP"
+
+
+def test_a_guest_s_names_come_from_the_billing_address_when_the_shipping_one_has_none(pull, db):
+    order = place_order(
+        [(product("Mug", "45.50"), 1)],
+        guest_email="billing@example.com",
+        address=shipping_address(first_name="", last_name=""),
+    )
+    order.billing_address = factories.BillingAddressFactory(
+        first_name="هدى", last_name="سالم", country=country()
+    )
+    order.save()
+    [guest] = records(pull)
+    assert (guest["first_name"], guest["last_name"]) == ("هدى", "سالم")
 
 
 def test_a_guest_registered_at_its_first_order(pull, db):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 
+from convertedin_feed.adapters import Field
 from convertedin_feed.conf import forget
 from convertedin_feed.contrib.oscar.orders import (
     OscarOrderAdapter,
@@ -130,6 +131,37 @@ def test_country_code_is_the_shipping_address_s_country_key(pull, db):
     assert saudi.shipping_address.country.pk == "SA"
     [record] = records(pull)
     assert record["country_code"] == "SA"
+
+
+def test_an_order_without_a_shipping_address_has_no_country_and_is_logged(pull, db, caplog):
+    order = place_order([(product("E-book", "99.00"), 1)], guest_email="reader@example.com")
+    Order.objects.filter(pk=order.pk).update(shipping_address=None)
+    with caplog.at_level(logging.WARNING, logger="convertedin_feed"):
+        [record] = records(pull)
+    assert (record["country_code"], record["phone"]) == (None, None)
+    assert any(f"record {order.pk}" in message for message in caplog.messages)
+
+
+class LocaleOrderAdapter(OscarOrderAdapter):
+    customer_locale = Field(constant="ar")
+    total_discounts = Field(constant=0)
+
+
+def test_a_subclass_named_in_adapters_changes_only_its_keys(pull, shop, settings):
+    before = by_id(pull)
+    settings.CONVERTEDIN_FEED = {
+        **settings.CONVERTEDIN_FEED,
+        "ADAPTERS": {"orders": "tests.oscar.test_orders.LocaleOrderAdapter"},
+    }
+    after = by_id(pull)
+    assert {record["customer_locale"] for record in after.values()} == {"ar"}
+    assert {record["total_discounts"] for record in after.values()} == {0}
+    assert any(record["total_discounts"] for record in before.values())
+    for pk, record in after.items():
+        unchanged = {
+            k: v for k, v in record.items() if k not in ("customer_locale", "total_discounts")
+        }
+        assert unchanged == {k: before[pk][k] for k in unchanged}
 
 
 def test_phone_is_the_shipping_address_s_and_contact_email_is_order_email(pull, shop):
