@@ -264,3 +264,42 @@ def test_queries_per_page_are_fixed_whatever_the_data_size(pull, db):
     # that spans both, three; the cold first page adds its counts.
     assert set(small[1:]) <= set(large[1:]) == {1, 2, 3}
     assert small[0] == large[0]
+
+
+def oscar_checks():
+    from django.core import checks
+
+    return [
+        (problem.id, problem.msg)
+        for problem in checks.run_checks()
+        if (problem.id or "").startswith("convertedin_feed_oscar")
+    ]
+
+
+def test_the_oscar_settings_pass_the_system_checks():
+    assert oscar_checks() == []
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"OSCAR_EXCHANGE_RATES": {"USD": 48.25}},
+        {"OSCAR_EXCHANGE_RATES": "tests.oscar.nowhere.rates"},
+        {"OSCAR_CANCELLED_STATUSES": "Cancelled"},
+        {"OSCAR_FINANCIAL_STATUSES": ["successful"]},
+        {"STORE": {"currency": "pounds"}},
+    ],
+)
+def test_a_bad_oscar_setting_is_a_system_check_error(settings, setting):
+    settings.CONVERTEDIN_FEED = {**settings.CONVERTEDIN_FEED, **setting}
+    [(check_id, message)] = oscar_checks()
+    assert check_id == "convertedin_feed_oscar.E001"
+    assert next(iter(setting)) in message or "currency" in message
+
+
+def test_a_shop_with_no_cancelled_status_is_warned_unless_it_says_so(settings):
+    settings.OSCAR_ORDER_STATUS_PIPELINE = {"New": ("Annulée",), "Annulée": ()}
+    settings.OSCAR_ORDER_STATUS_CASCADE = {}
+    assert [check_id for check_id, _ in oscar_checks()] == ["convertedin_feed_oscar.W001"]
+    settings.CONVERTEDIN_FEED = {**settings.CONVERTEDIN_FEED, "OSCAR_CANCELLED_STATUSES": []}
+    assert oscar_checks() == []

@@ -1,6 +1,7 @@
 from typing import ClassVar
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class OscarFeedConfig(AppConfig):
@@ -15,3 +16,8 @@ class OscarFeedConfig(AppConfig):
         "customers": "convertedin_feed.contrib.oscar.orders.OscarCustomerAdapter",
         "orders": "convertedin_feed.contrib.oscar.orders.OscarOrderAdapter",
     }
+
+    def ready(self) -> None:
+        from convertedin_feed.contrib.oscar.checks import oscar_settings
+
+        checks.register(oscar_settings)

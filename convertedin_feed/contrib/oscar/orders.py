@@ -145,7 +145,12 @@ def exchange_rates() -> dict[str, Decimal]:
     """
     configured = feed_settings.OSCAR_EXCHANGE_RATES
     if isinstance(configured, str):
-        configured = import_string(configured)()
+        try:
+            configured = import_string(configured)()
+        except ImportError as exc:
+            raise FeedConfigurationError(
+                f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES'] = {configured!r} does not import: {exc}"
+            ) from exc
     if not isinstance(configured, Mapping):
         raise FeedConfigurationError(
             f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES'] must be a mapping of currency to rate, "
