@@ -1,6 +1,7 @@
 from typing import ClassVar
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class OscarFeedConfig(AppConfig):
@@ -25,3 +26,8 @@ class OscarFeedConfig(AppConfig):
         from convertedin_feed.contrib.oscar.catalogue import current_site_url
 
         return current_site_url()
+
+    def ready(self) -> None:
+        from convertedin_feed.contrib.oscar.checks import oscar_settings
+
+        checks.register(oscar_settings)

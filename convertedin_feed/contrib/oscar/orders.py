@@ -145,7 +145,12 @@ def exchange_rates() -> dict[str, Decimal]:
     """
     configured = feed_settings.OSCAR_EXCHANGE_RATES
     if isinstance(configured, str):
-        configured = import_string(configured)()
+        try:
+            configured = import_string(configured)()
+        except ImportError as exc:
+            raise FeedConfigurationError(
+                f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES'] = {configured!r} does not import: {exc}"
+            ) from exc
     if not isinstance(configured, Mapping):
         raise FeedConfigurationError(
             f"{SETTING_NAME}['OSCAR_EXCHANGE_RATES'] must be a mapping of currency to rate, "
@@ -372,6 +377,8 @@ class OscarOrderAdapter(_Settled, OrderAdapter):
     - ``phone``: the shipping address's; ``contact_email``: ``Order.email``,
       the user's, else ``guest_email``;
     - ``financial_status``: :func:`financial_status` of ``status``.
+
+    The orders of staff users are left out, as the staff are not customers.
     """
 
     ordered_at = Field("date_placed")
@@ -403,6 +410,9 @@ class OscarOrderAdapter(_Settled, OrderAdapter):
             "subtotal_price": Field(F("total_incl_tax") - F("shipping_incl_tax") - surcharges),
             "total_discounts": Field(discounts),
         }
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().exclude(user__is_staff=True)
 
     def dehydrate_financial_status(self, record: Row) -> str:
         return financial_status(record["financial_status"])
