@@ -57,6 +57,10 @@ def shipping_address(**fields):
 
 
 def product(title, price, *, currency="EGP", **fields):
+    """A product with a stock record and, as a shop's products have, a description (a
+    child's is blank: it shows its parent's, as Oscar's templates do)."""
+    if fields.get("structure") != "child":
+        fields.setdefault("description", f"<p>{title}</p>")
     made = factories.create_product(title=title, **fields)
     factories.create_stockrecord(made, price=Decimal(price), num_in_stock=1000, currency=currency)
     return made
@@ -99,12 +103,16 @@ def build_shop(customers=3):
     shop.categories = [*leaf.get_ancestors(), leaf]
     shirt = product("قميص كتان", "199.99")
     mug = product("Mug", "45.50")
-    parent = factories.create_product(title="تيشيرت", structure="parent")
+    parent = factories.create_product(
+        title="تيشيرت", structure="parent", description="<p>قطن مصري</p>"
+    )
     children = [
         product(f"تيشيرت {size}", "120.00", parent=parent, structure="child") for size in ("S", "M")
     ]
-    for item in (shirt, parent):
-        ProductCategory.objects.create(product=item, category=leaf)
+    kitchen = create_from_breadcrumbs("منزل > مطبخ")
+    for item, category in ((shirt, leaf), (parent, leaf), (mug, kitchen)):
+        ProductCategory.objects.create(product=item, category=category)
+    shop.categories += [*kitchen.get_ancestors(), kitchen]
     shop.products = [shirt, mug, parent, *children]
 
     for number in range(customers):
@@ -159,6 +167,9 @@ def build_shop(customers=3):
 
     # A second currency: a product sold in US dollars.
     dollars = product("Imported lamp", "19.99", currency="USD")
+    lighting = create_from_breadcrumbs("منزل > إضاءة")
+    ProductCategory.objects.create(product=dollars, category=lighting)
+    shop.categories.append(lighting)
     shop.usd_orders.append(place_order([(dollars, 2)], user=first))
     shop.products.append(dollars)
 
