@@ -303,7 +303,4 @@ def test_the_system_checks_find_nothing_wrong_with_the_customers_and_orders_adap
         for problem in checks.run_checks()
         if problem.id and problem.id.startswith("convertedin_feed")
     ]
-    # Until catalogue.py provides them, only the catalogue feeds lack an adapter.
-    unmapped = {problem.msg for problem in problems if problem.id == "convertedin_feed.E002"}
-    assert all("'categories'" in msg or "'products'" in msg for msg in unmapped)
-    assert [p for p in problems if p.id != "convertedin_feed.E002"] == []
+    assert problems == []
