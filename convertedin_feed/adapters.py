@@ -155,6 +155,8 @@ class FeedAdapter(Adapter):
     """
 
     declared: ClassVar[dict[str, Declaration]] = {}
+    #: Keys a class sets to ``None``: no base declares them, not even from settings.
+    dropped: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         model: type[Model] | str | None = None
@@ -163,13 +165,18 @@ class FeedAdapter(Adapter):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         declared: dict[str, Declaration] = {}
+        dropped: set[str] = set()
         for klass in reversed(cls.__mro__):
             for name, value in vars(klass).items():
                 if isinstance(value, Field | Related):
                     declared[name] = value
-                elif value is None and name in declared:  # ``key = None`` drops an inherited one
-                    del declared[name]
+                    dropped.discard(name)
+                elif value is None and not name.startswith("__"):
+                    # ``key = None`` drops an inherited declaration, or one a base builds
+                    declared.pop(name, None)
+                    dropped.add(name)
         cls.declared = declared
+        cls.dropped = frozenset(dropped)
 
     @classmethod
     def get_model(cls) -> type[Model]:

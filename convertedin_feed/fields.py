@@ -38,13 +38,18 @@ class _Never:
 class KeyField(serializers.Field):
     """A documented key: rendered from a row value; ``None`` renders as ``null_value``.
 
-    ``documented_values`` are the values the documents list for the key; others
-    are served all the same, and ``convertedin_feed_preview --crawl`` reports them.
+    What the documents say of a key beyond its format, which the audit checks
+    (:mod:`convertedin_feed.tools.rules`) and the feed serves all the same:
+    ``documented_values``, the values the documents list for it; ``minimum``, the
+    smallest number it may hold (``0`` for money and counts); ``references``, the
+    feed whose record ids it holds (a line item's ``product_id``: ``"products"``).
     """
 
     #: Values of exactly this type are already what the key renders, so a page
     #: of them skips a call per value.
     ready_type: type = _Never
+    #: The smallest value the key may hold, or ``None``.
+    minimum: int | None = None
 
     def __init__(
         self,
@@ -52,11 +57,16 @@ class KeyField(serializers.Field):
         optional: bool = False,
         null_value: Any = None,
         documented_values: Iterable[Any] | None = None,
+        minimum: int | None = None,
+        references: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.optional = optional
         self.null_value = null_value
         self.documented_values = None if documented_values is None else tuple(documented_values)
+        if minimum is not None:
+            self.minimum = minimum
+        self.references = references
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
 
@@ -82,7 +92,10 @@ class IdField(KeyField):
 
 
 class IntegerKeyField(KeyField):
+    """A count: a whole number, never negative."""
+
     ready_type = int
+    minimum = 0
 
     def to_representation(self, value: Any) -> Any:
         return int(value)
@@ -98,6 +111,10 @@ class TextField(KeyField):
         return text if text.strip() else None
 
 
+class EmailField(TextField):
+    """An email address: text, which the audit checks has an address's shape."""
+
+
 class MoneyField(KeyField):
     """Money as a JSON number, never a string, exactly the value given, in its shortest form.
 
@@ -111,6 +128,7 @@ class MoneyField(KeyField):
     """
 
     ready_type = int
+    minimum = 0
 
     def to_representation(self, value: Any) -> Any:
         if value.__class__ is not Decimal:

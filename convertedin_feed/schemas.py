@@ -21,6 +21,7 @@ from convertedin_feed.fields import (
     CurrencyField,
     CustomerReferenceField,
     DateTimeField,
+    EmailField,
     FlagField,
     GenderField,
     IdField,
@@ -201,7 +202,7 @@ class RecordFormatter:
                         else format_(v)
                         for name, format_, null, ready in keys
                     }
-                except Exception:
+                except Exception:  # rendered again key by key, which notes what went wrong
                     record = None
             if record is None:
                 record, trouble = self.render_carefully(instance)
@@ -323,7 +324,7 @@ class StoreInfoSerializer(RecordSerializer):
     name = TextField()
     currency = CurrencyField()
     time_zone = UTCOffsetField()
-    email = TextField()
+    email = EmailField()
     description = TextField(optional=True)
     country = CountryField()
     country_code = CountryField(optional=True)
@@ -376,7 +377,7 @@ class ProductSerializer(RecordSerializer):
     content = TextField()
     vendor = VendorField()
     price = MoneyField()
-    category_id = StringIdField(optional=True)
+    category_id = StringIdField(optional=True, references="categories")
     handle = TextField(optional=True)
     app_links = ObjectField(optional=True)
     type = TextField(optional=True)
@@ -394,7 +395,7 @@ class CustomerSerializer(RecordSerializer):
     """A customer, as ``customers.md`` documents it."""
 
     id = IdField()
-    email = TextField()
+    email = EmailField()
     first_name = TextField()
     last_name = TextField()
     orders_count = IntegerKeyField(null_value=0)
@@ -406,8 +407,8 @@ class CustomerSerializer(RecordSerializer):
 
 
 class LineItemSerializer(RecordSerializer):
-    product_id = IdField()
-    quantity = IntegerKeyField()
+    product_id = IdField(references="products")
+    quantity = IntegerKeyField(minimum=1)
     price = MoneyField()
 
 
@@ -430,6 +431,6 @@ class OrderSerializer(RecordSerializer):
     total_discounts = MoneyField(null_value=0)
     phone = TextField()
     customer_locale = TextField(optional=True)
-    contact_email = TextField()
-    line_items = LineItemSerializer(many=True, read_only=True)
-    customer = CustomerReferenceField()
+    contact_email = EmailField()
+    line_items = LineItemSerializer(many=True, read_only=True, allow_empty=False)
+    customer = CustomerReferenceField(references="customers")

@@ -25,6 +25,7 @@ from convertedin_feed.auth import (
     check_network,
     client_address,
 )
+from convertedin_feed.collector import collector_paused
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import Feed
 from convertedin_feed.filters import FeedFilterSet
@@ -103,13 +104,16 @@ class FeedView(APIView):
             )
             for index, part in enumerate(parts)
         ]
-        page = paginator.paginate_segments(segments, request, self.page_scope(adapter, paginator))
-        records, problems = read_records(parts, page.chunks)
-        # Every record is checked once, as it is rendered; the envelope then
-        # describes the page as served, whatever RECORD_ERRORS left out.
-        omit = omitted_keys(feed, parts[0].plan.unmapped) if parts else frozenset()
-        served = feed.schema(many=True, context={"problems": problems, "omit": omit})
-        return paginator.get_paginated_response(served.to_representation(records))  # type: ignore[arg-type]
+        scope = self.page_scope(adapter, paginator)
+        with collector_paused():  # rows, records and their rendering hold no cycles
+            page = paginator.paginate_segments(segments, request, scope)
+            records, problems = read_records(parts, page.chunks)
+            # Every record is checked once, as it is rendered; the envelope then
+            # describes the page as served, whatever RECORD_ERRORS left out.
+            omit = omitted_keys(feed, parts[0].plan.unmapped) if parts else frozenset()
+            served = feed.schema(many=True, context={"problems": problems, "omit": omit})
+            data = served.to_representation(records)
+        return paginator.get_paginated_response(data)  # type: ignore[arg-type]
 
     def page_scope(self, adapter: Any, paginator: FeedPagination) -> str:
         """What a remembered total or page end depends on: feed, adapter, database, filters."""

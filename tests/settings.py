@@ -23,6 +23,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tests.urls"
+# The live server (pytest-django's live_server) serves static files under it.
+STATIC_URL = "/static/"
 
 # DATABASE_URL=postgres://user@host:port/name runs the whole suite on that
 # database; unset, it runs on an in-memory SQLite database.

@@ -332,3 +332,43 @@ def test_a_crawl_checks_a_product_s_images_from_its_schema():
     output = crawl_feed("products", "tests.test_commands.SizelessGadgetAdapter")
     assert "1 product has images with no 'width' (1 image)" in output
     assert f"product {gadget.pk} > images[0] lacks 'width'" in output
+
+
+# ---------------------------------------------------------------------------
+# convertedin_feed token, and preview under the one command
+
+
+def tool(*args):
+    out = StringIO()
+    call_command("convertedin_feed", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_token_prints_a_new_random_token_on_its_own_first_line():
+    first, second = tool("token"), tool("token")
+    token = first.splitlines()[0]
+    assert len(token) >= 43  # 32 bytes, URL-safe base64
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert token != second.splitlines()[0]
+
+
+def test_token_then_shows_the_setting_and_how_to_rotate():
+    out = tool("token")
+    token = out.splitlines()[0]
+    assert f'export CONVERTEDIN_FEED_TOKEN="{token}"' in out
+    assert f'export CONVERTEDIN_FEED_TOKEN="{token},<the old token>"' in out
+
+
+def test_preview_is_a_subcommand_and_the_old_name_an_alias(pull):
+    assert tool("preview", "customers", "--compact") == call_preview("customers", "--compact")
+
+
+def call_preview(*args):
+    out = StringIO()
+    call_command("convertedin_feed_preview", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_a_subcommand_is_required():
+    with pytest.raises(CommandError, match="subcommand"):
+        call_command("convertedin_feed")

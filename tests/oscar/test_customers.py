@@ -7,12 +7,17 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 from oscar.test import factories
 
 from convertedin_feed.conf import forget
-from convertedin_feed.contrib.oscar.orders import exchange_rates, store_currency
+from convertedin_feed.contrib.oscar.orders import (
+    OscarCustomerAdapter,
+    exchange_rates,
+    store_currency,
+)
 from convertedin_feed.exceptions import FeedConfigurationError
 from tests.oscar.conftest import build_shop, country, place_order, product, shipping_address
 
@@ -147,6 +152,27 @@ def test_phone_is_the_default_shipping_address_s(pull, db):
     served = by_id(pull)
     assert served[user.pk]["phone"] == "+201222222222"
     assert served[without.pk]["phone"] is None
+
+
+class NoPhones(OscarCustomerAdapter):
+    """A shop that keeps its customers' phones to itself."""
+
+    phone = None
+
+
+def test_a_subclass_drops_a_key_built_from_the_shop_s_data_by_setting_it_to_none(
+    pull, db, settings
+):
+    user = factories.UserFactory()
+    factories.UserAddressFactory(
+        user=user, phone_number="+201222222222", country=country(), is_default_for_shipping=True
+    )
+    assert by_id(pull)[user.pk]["phone"] == "+201222222222"
+    adapters = {"customers": f"{__name__}.NoPhones"}
+    with override_settings(CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "ADAPTERS": adapters}):
+        served = by_id(pull)
+    assert served[user.pk]["phone"] is None  # Oscar's user has no phone field of its own
+    assert served[user.pk]["email"] == user.email
 
 
 def test_names_come_from_the_account_else_its_default_shipping_address(pull, db):

@@ -234,8 +234,11 @@ def _no_rate(record: Row) -> Any:
 class _Settled:
     """Declarations built from settings when the plan is built: :meth:`settled_declarations`.
 
-    A key the subclass declares itself still wins, as always.
+    A key the subclass declares itself still wins, as always, and ``key = None``
+    in a subclass drops the built one too.
     """
+
+    dropped: frozenset[str]
 
     @classmethod
     def settled_declarations(cls) -> dict[str, Declaration]:
@@ -243,9 +246,10 @@ class _Settled:
 
     @classmethod
     def default_declaration(cls, key: str, children: Any) -> Declaration | None:
-        declaration = cls.settled_declarations().get(key)
-        if declaration is not None:
-            return declaration
+        if key not in cls.dropped:
+            declaration = cls.settled_declarations().get(key)
+            if declaration is not None:
+                return declaration
         return super().default_declaration(key, children)  # type: ignore[misc]
 
 

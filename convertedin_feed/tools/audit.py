@@ -1,0 +1,203 @@
+"""Reading every page of every feed and judging what arrives: the audit, and the crawl.
+
+:func:`judge_feeds` reads feeds page by page in the platform's order
+(:mod:`convertedin_feed.tools.pages`), in-process or over HTTP, hands every
+record to the :class:`~convertedin_feed.tools.rules.Judge`, and keeps per feed
+the pages, records and time it took: memory holds one page, and the ids the
+references need (:class:`~convertedin_feed.tools.rules.IdIndex`). :func:`audit`
+runs the app's system checks first, then reads in-process. Both return a
+:class:`Report`, which the command prints as a table or JSON and ``--save`` stores.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core import checks
+from django.utils import timezone
+
+from convertedin_feed.feeds import Feed
+from convertedin_feed.tools.pages import InProcess, Page, Reader, read_pages
+from convertedin_feed.tools.rules import RULES, Finding, Judge
+
+#: Builds the progress of one feed: ``(label, total or None)`` to an object with
+#: ``update(count)``, ``set_total(total)`` and ``close()``.
+ProgressFactory = Callable[[str, "int | None"], Any]
+
+#: How many of the slowest pages a report names, per feed.
+SLOWEST = 5
+
+
+@dataclass
+class FeedStats:
+    """One feed's reading: records, pages, time, and what its envelopes got wrong."""
+
+    records: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    #: The slowest pages, ``(seconds, page number)``, slowest first.
+    slowest: list[tuple[float, int]] = field(default_factory=list)
+    envelope: list[str] = field(default_factory=list)
+
+    def add_page(self, page: Page, records: int) -> None:
+        self.pages += 1
+        self.records += records
+        self.seconds += page.seconds
+        self.slowest = heapq.nlargest(SLOWEST, [*self.slowest, (page.seconds, page.number)])
+        self.envelope.extend(page.problems)
+
+
+@dataclass
+class Report:
+    """What reading feeds found, in a form the table, the JSON and the admin page share."""
+
+    started_at: datetime
+    finished_at: datetime | None = None
+    #: ``convertedin_feed`` system check messages, as ``"id: text"``.
+    check_errors: list[str] = field(default_factory=list)
+    check_warnings: list[str] = field(default_factory=list)
+    feeds: dict[str, FeedStats] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    #: References not checked, ``"key -> feed"``: that feed was not read whole.
+    unchecked: dict[str, int] = field(default_factory=dict)
+    limited: bool = False
+
+    @property
+    def records(self) -> dict[str, int]:
+        return {name: stats.records for name, stats in self.feeds.items()}
+
+    @property
+    def ok(self) -> bool:
+        """No system check error, no envelope that does not add up, no broken required rule."""
+        broken = any(finding.required for finding in self.findings)
+        envelope = any(stats.envelope for stats in self.feeds.values())
+        return not (self.check_errors or broken or envelope)
+
+    def as_dict(self) -> dict[str, Any]:
+        by_rule: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            by_rule.setdefault(finding.rule, []).append(finding)
+        return {
+            "ok": self.ok,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "limited": self.limited,
+            "checks": {"errors": self.check_errors, "warnings": self.check_warnings},
+            "records": self.records,
+            "feeds": {
+                name: {
+                    "records": stats.records,
+                    "pages": stats.pages,
+                    "seconds": round(stats.seconds, 3),
+                    "slowest_pages": [
+                        {"page": number, "seconds": round(seconds, 3)}
+                        for seconds, number in stats.slowest
+                    ],
+                    "envelope_problems": stats.envelope,
+                }
+                for name, stats in self.feeds.items()
+            },
+            "rules": [
+                {
+                    "rule": rule.id,
+                    "text": rule.text,
+                    "required": rule.required,
+                    "violations": sum(found.count for found in by_rule.get(rule.id, [])),
+                    "feeds": {
+                        found.feed: {"violations": found.count, "examples": found.examples}
+                        for found in by_rule.get(rule.id, [])
+                    },
+                }
+                for rule in RULES.values()
+            ],
+            "unchecked_references": self.unchecked,
+        }
+
+
+def app_checks() -> tuple[list[str], list[str]]:
+    """The ``convertedin_feed`` system check errors and warnings, as ``"id: message"``."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    for message in checks.run_checks():
+        if not (message.id or "").startswith("convertedin_feed"):
+            continue
+        text = f"{message.id}: {message.msg}"
+        (errors if message.is_serious() else warnings).append(text)
+    return errors, warnings
+
+
+def judge_feeds(
+    reader: Reader,
+    feeds: Sequence[Feed],
+    *,
+    per_page: int,
+    limit: int | None = None,
+    progress: ProgressFactory | None = None,
+    on_page: Callable[[Feed, list[Any]], None] | None = None,
+    report: Report | None = None,
+) -> Report:
+    """Read ``feeds`` in order, every page, and judge every record; with ``limit``, at most
+    that many records each. ``on_page(feed, records)`` sees each page's judged records."""
+    report = report or Report(started_at=timezone.now())
+    report.limited = limit is not None
+    judge = Judge()
+    for feed in feeds:
+        stats = report.feeds[feed.name] = FeedStats()
+        shown = progress(feed.name, None) if progress else None
+        whole = True  # every record of the feed judged: references to it can be checked
+        for page in read_pages(reader, feed, per_page, limit=limit):
+            records = page.records
+            if limit is not None:
+                kept = records[: max(0, limit - stats.records)]
+                whole = len(kept) == len(records) and page.number >= page.body.get("last_page", 1)
+                records = kept
+            total = page.body.get("total")
+            if shown is not None and feed.paged and isinstance(total, int):
+                shown.set_total(total if limit is None else min(total, limit))
+            judge.check(feed.name, feed.schema, records)
+            stats.add_page(page, len(records))
+            if on_page is not None:
+                on_page(feed, records)
+            if shown is not None:
+                shown.update(len(records))
+        if shown is not None:
+            shown.close()
+        if whole:
+            judge.feed_complete(feed.name)
+    report.findings = judge.ordered_findings()
+    for (target, key), count in judge.unchecked.items():
+        report.unchecked[f"{key} -> {target}"] = count
+    report.finished_at = timezone.now()
+    return report
+
+
+def audit(
+    feeds: Sequence[Feed],
+    token: str,
+    *,
+    per_page: int,
+    limit: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> Report:
+    """The app's system checks, then ``feeds`` read in-process and judged.
+
+    A system check error stops it before any record is read: the feeds could
+    not serve them as configured.
+    """
+    report = Report(started_at=timezone.now(), limited=limit is not None)
+    report.check_errors, report.check_warnings = app_checks()
+    if report.check_errors:
+        report.finished_at = timezone.now()
+        return report
+    return judge_feeds(
+        InProcess(token),
+        feeds,
+        per_page=per_page,
+        limit=limit,
+        progress=progress,
+        report=report,
+    )
