@@ -20,8 +20,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils import timezone
+from django.utils.encoding import filepath_to_uri
 from rest_framework import serializers
 
 from convertedin_feed.codes import country_code, currency_code
@@ -112,7 +113,15 @@ class TextField(KeyField):
 
 
 class EmailField(TextField):
-    """An email address: text, which the audit checks has an address's shape."""
+    """An email address, without the spaces a buyer may have typed around it.
+
+    The audit checks that it has an address's shape.
+    """
+
+    ready_type = _Never  # every value is stripped
+
+    def to_representation(self, value: Any) -> Any:
+        return str(value).strip() or None
 
 
 class MoneyField(KeyField):
@@ -269,10 +278,40 @@ class URLKeyField(KeyField):
         if is_web_url(text):
             return text
         if self.media and not text.startswith("/"):
-            text = storages["default"].url(text)
+            text = stored_file_url(text)
             if is_web_url(text):
                 return text
         return absolute_url(text)
+
+
+def stored_file_url(name: str) -> str:
+    """The URL the project's default storage gives a stored file: ``storage.url(name)``.
+
+    Django's own ``FileSystemStorage`` (that class exactly: a subclass may change
+    ``url()``) joins its ``base_url`` and the quoted name by ``urljoin``'s rules; for a
+    name whose quoted form is plain (as :func:`absolute_url` means it) under a plain
+    base, those rules give the base followed by the name, which is what this returns
+    without ``urljoin``. A page of product images is thousands of names, and
+    ``urljoin`` parses two URLs for each. Any other storage, or name, is asked.
+    """
+    storage = storages["default"]
+    if type(storage) is FileSystemStorage:
+        base = storage.base_url
+        if base is not None and _plain_base(base):
+            relative = filepath_to_uri(name).lstrip("/")
+            if _PLAIN_PATH(relative) and "/." not in "/" + relative and "//" not in relative:
+                return base + relative
+    return str(storage.url(name))
+
+
+@lru_cache(maxsize=16)
+def _plain_base(base: str) -> bool:
+    """Whether ``urljoin(base, plain)`` is ``base + plain``: ``base`` ends with ``/`` (or is
+    empty), with no query, fragment or dot segment."""
+    parts = urlsplit(base)
+    return (not base or base.endswith("/")) and not (
+        parts.query or parts.fragment or "/." in parts.path
+    )
 
 
 def is_web_url(text: str) -> bool:

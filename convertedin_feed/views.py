@@ -69,6 +69,12 @@ class FeedView(APIView):
             # Our line is the log of a refused request; django.request's would add
             # the request itself, URL and all, and a URL may hold a refused token.
             response._has_been_logged = True  # type: ignore[attr-defined]
+        # The view holds the response and the paginator its page's rows, and DRF's
+        # response and request hold the view: cycles, which the collector frees only on
+        # an older generation's pass, pages later (collector.py). Let go of them here, so
+        # that a page's rows and records are freed with the response, by reference count.
+        self.paginator = None
+        self.response = None  # type: ignore[assignment]
         return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:

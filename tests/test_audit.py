@@ -195,7 +195,7 @@ def test_an_undocumented_financial_status_is_advice_not_failure(shop):
     result, status = audit_json()
     assert status == 0
     assert violations(result, "documented_values", "orders")["examples"] == [
-        f"{basket.pk}: financial_status"
+        f"{basket.pk}: financial_status 'paid'"
     ]
     rule = next(entry for entry in result["rules"] if entry["rule"] == "documented_values")
     assert rule["required"] is False

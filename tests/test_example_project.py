@@ -8,6 +8,7 @@ crawled page by page over HTTP, as the platform does.
 import copy
 import json
 import os
+import re
 import secrets
 import socket
 import sqlite3
@@ -318,11 +319,138 @@ def test_seed_demo_seeds_the_counts_asked_for_and_a_second_run_adds_to_them(tmp_
 
     # Each run adds a tree, products and clients of its own; tags are shared by name.
     second = ("--products", "7", "--categories", "4", "--customers", "2", "--orders", "3")
-    manage("seed_demo", *second, "--seed", "1")
+    again = manage("seed_demo", *second, "--seed", "1")
+    assert "The shop has data already: this run adds to it (--reset replaces it)." in again
     assert seeded.rows(counts) == [(12 + 7, 9 + 4, 15, 8 + 2 + 3)]
+    # The totals the feeds serve now, both runs': customers are clients, then guests.
+    roots = seeded.rows("SELECT COUNT(*) FROM shop_category WHERE parent_id IS NULL")[0][0]
+    assert roots == 1 + 1
+    assert f"{roots} categories, {12 + 7} products" in again
     assert category_levels(seeded) == [2, 3, 3, 5]
     assert not seeded.rows("SELECT slug FROM shop_category GROUP BY slug HAVING COUNT(*) > 1")
     assert not seeded.rows("SELECT slug FROM shop_product GROUP BY slug HAVING COUNT(*) > 1")
+
+
+def test_seed_demo_reset_replaces_the_data_and_the_totals_are_the_feeds(tmp_path):
+    database = tmp_path / "reset.sqlite3"
+    manage = manage_in(shop_env(database))
+    seeded = Shop(url="", token="", database=database, manage=manage)
+    manage("migrate", "--noinput")
+    small = ("--products", "6", "--categories", "4", "--customers", "4", "--orders", "9")
+    manage("seed_demo", *small, "--seed", "2")
+    out = manage("seed_demo", *small, "--seed", "3", "--reset")
+    assert "Deleted the demo data:" in out
+    assert "adds to it" not in out
+    assert seeded.rows("SELECT COUNT(*) FROM shop_product") == [(6,)]  # deleted ones are gone
+    purchases = seeded.rows("SELECT COUNT(*) FROM shop_purchase WHERE NOT is_test")[0][0]
+    assert purchases == 9
+    orders = int(re.search(r"([\d,]+) orders\.", out).group(1).replace(",", ""))
+    assert orders == 9  # what the orders feed serves now: this run's alone
+    customers = int(re.search(r"([\d,]+) customers", out).group(1).replace(",", ""))
+    guests = seeded.rows(
+        "SELECT COUNT(DISTINCT LOWER(TRIM(checkout_email))) FROM shop_purchase"
+        " WHERE client_id IS NULL AND NOT is_test"
+    )[0][0]
+    clients = seeded.rows("SELECT COUNT(*) FROM shop_client WHERE NOT is_staff_account")[0][0]
+    assert customers == clients + guests
+
+
+def test_seed_demo_progress_is_plain_lines_off_a_terminal_and_quiet_silences_it(tmp_path):
+    env = shop_env(tmp_path / "progress.sqlite3")
+    manage_in(env)("migrate", "--noinput")
+    args = [sys.executable, MANAGE, "seed_demo", "--products", "5", "--categories", "4"]
+    args += ["--customers", "3", "--orders", "7"]
+    shown = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    # 7 purchases, and the 3 test purchases the feeds leave out
+    assert re.search(r"^purchases: 10 of 10 rows, ", shown.stderr, re.MULTILINE), shown.stderr
+    quiet = subprocess.run(
+        [*args, "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert quiet.stderr == ""
+
+
+def test_a_database_that_cannot_be_reached_is_one_line(tmp_path):
+    port = free_port()  # nothing listens there
+    env = {
+        **shop_env(tmp_path / "x.sqlite3"),
+        "DATABASE_URL": f"postgres://shop@127.0.0.1:{port}/shop",
+    }
+    for command in (["seed_demo"], ["demo", "--addrport", f"127.0.0.1:{free_port()}"]):
+        done = subprocess.run(
+            [sys.executable, MANAGE, *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert (
+            f"Cannot connect to the postgresql database 'shop' at 127.0.0.1:{port} as shop"
+            in lines[0]
+        )
+        assert "DATABASE_URL" in lines[0]
+
+
+def test_demo_keeps_its_token_for_the_next_demo_and_every_command(tmp_path):
+    database = tmp_path / "kept.sqlite3"
+    env = shop_env(database)
+    del env["CONVERTEDIN_FEED_TOKEN"]
+    small = ["--customers", "3", "--orders", "5", "--products", "5", "--categories", "4"]
+
+    def demo_token():
+        demo = subprocess.Popen(
+            [sys.executable, MANAGE, "demo", "--addrport", f"127.0.0.1:{free_port()}", *small],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            lines = []
+            for line in demo.stdout:
+                lines.append(line)
+                if line.startswith("Token: "):
+                    return line.removeprefix("Token: ").strip(), "".join(lines)
+            raise AssertionError("".join(lines))
+        finally:
+            demo.terminate()
+            demo.wait(timeout=10)
+
+    token, first = demo_token()
+    kept = tmp_path / "demo-token"
+    assert f"Generated a token and kept it in {kept}" in first
+    assert kept.read_text().strip() == token
+    assert kept.stat().st_mode & 0o777 == 0o600
+    again, second = demo_token()
+    assert again == token
+    assert f"The demo's token, kept in {kept}." in second
+    # Every command: the audit reads the feeds with it, no environment needed.
+    report = json.loads(manage_in(env)("convertedin_feed", "audit", "--json", "--quiet"))
+    assert report["ok"] is True
+
+
+def test_a_postgres_url_without_the_driver_names_the_extra(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    for module in ("psycopg", "psycopg2"):  # importing either fails, as when not installed
+        (blocker / module).mkdir()
+        (blocker / module / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = {**shop_env(tmp_path / "x.sqlite3"), "DATABASE_URL": "postgres://shop@127.0.0.1/shop"}
+    env["PYTHONPATH"] = str(blocker)
+    done = subprocess.run(
+        [sys.executable, MANAGE, "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "DATABASE_URL names a postgresql database, whose driver is not installed: "
+        'pip install -e ".[demo,postgres]" (or unset DATABASE_URL for SQLite).'
+    )
 
 
 def test_seed_demo_refuses_a_tree_too_small_to_be_four_levels_deep(tmp_path):
@@ -340,11 +468,21 @@ def test_seed_demo_refuses_a_tree_too_small_to_be_four_levels_deep(tmp_path):
     assert "At least 4 categories" in done.stderr
 
 
+def test_the_audit_passes_on_the_demo_data(shop):
+    """Exit status 0 (``manage`` asserts it) and every required rule holds, references too."""
+    report = json.loads(shop.manage("convertedin_feed", "audit", "--json", "--quiet"))
+    assert report["ok"] is True
+    assert set(report["records"]) == {"storeinfo", "categories", "products", "customers", "orders"}
+    broken = {rule["rule"]: rule["feeds"] for rule in report["rules"] if rule["violations"]}
+    assert broken == {}
+    assert report["unchecked_references"] == {}
+
+
 @pytest.mark.parametrize("feed", ["storeinfo", "categories", "products", "customers", "orders"])
 def test_a_preview_crawl_finds_nothing_the_platform_would_refuse(shop, feed):
     """Guests, deleted accounts and products, several currencies: every record complete."""
-    report = shop.manage("convertedin_feed_preview", feed, "--crawl", "--per-page", "7")
-    assert "every record arrived once, in order, with its required keys" in report
+    report = shop.manage("convertedin_feed", "preview", feed, "--crawl", "--per-page", "7")
+    assert "Every required rule holds." in report
 
 
 def category_ids(records):

@@ -4,10 +4,12 @@ import random
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from unittest.mock import patch
 from urllib.parse import urljoin
 
 import orjson
 import pytest
+from django.core.files.storage import FileSystemStorage, storages
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -26,6 +28,7 @@ from convertedin_feed.fields import (
     TextField,
     URLKeyField,
     absolute_url,
+    stored_file_url,
 )
 from convertedin_feed.renderers import FeedJSONRenderer
 from convertedin_feed.schemas import CustomerSerializer, OrderSerializer, RecordFormatter
@@ -187,6 +190,49 @@ def test_a_plain_path_is_joined_without_urljoin(monkeypatch, path, url):
     monkeypatch.setattr("convertedin_feed.fields.urljoin", refuse)
     with join_settings("https://shop.example/store"):
         assert absolute_url(path) == url
+
+
+MEDIA_BASES = [
+    "/media/",
+    "",
+    "https://cdn.example/shop/media/",
+    "//cdn.example/m/",
+    "/m/./x/",
+    "/m/?v=1",
+]
+
+
+@pytest.mark.parametrize("base", MEDIA_BASES)
+@hypothesis_settings(max_examples=300, derandomize=True, deadline=None)
+@given(name=st.text(alphabet="ab/.:?#%~ -_1\\كن", max_size=14))
+def test_a_stored_file_s_url_is_the_one_django_s_storage_gives(base, name):
+    """Whatever the name and the storage's base URL: exactly ``storage.url(name)``."""
+    storage = FileSystemStorage(base_url=base)
+    with patch.dict(storages._storages, {"default": storage}):
+        assert stored_file_url(name) == storage.url(name)
+
+
+def test_a_plain_stored_name_is_joined_without_urljoin(monkeypatch):
+    """The page-sized fast path for Django's FileSystemStorage: no urljoin, no storage.url()."""
+
+    def refuse(*args):
+        raise AssertionError("the slow path was taken for a plain name")
+
+    monkeypatch.setattr("django.core.files.storage.filesystem.urljoin", refuse)
+    monkeypatch.setattr("convertedin_feed.fields.urljoin", refuse)
+    with patch.dict(storages._storages, {"default": FileSystemStorage(base_url="/media/")}):
+        url = stored_file_url("products/كنافة 1.jpg")
+    assert url == "/media/products/%D9%83%D9%86%D8%A7%D9%81%D8%A9%201.jpg"
+
+
+class SignedStorage(FileSystemStorage):
+    def url(self, name):
+        return super().url(name) + "?signature=abc"
+
+
+def test_a_storage_of_its_own_is_always_asked():
+    with patch.dict(storages._storages, {"default": SignedStorage(base_url="/media/")}):
+        assert stored_file_url("products/a.jpg") == "/media/products/a.jpg?signature=abc"
 
 
 @pytest.mark.parametrize(

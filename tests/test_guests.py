@@ -241,12 +241,17 @@ def test_a_guest_adapter_is_declared_with_its_account_link_and_email():
 
 
 def test_the_preview_crawl_counts_orders_it_cannot_link():
-    OrderFactory(account_deleted=True)  # no account, no email
+    unlinked = OrderFactory(account_deleted=True)  # no account, no email
     OrderFactory(guest=True)
     out = StringIO()
-    with pytest.raises(CommandError, match="problems"):
-        call_command("convertedin_feed_preview", "orders", "--crawl", stdout=out)
-    assert "1 records have no 'customer' (required)" in out.getvalue()
+    with pytest.raises(CommandError, match="would refuse"):
+        call_command("convertedin_feed", "preview", "orders", "--crawl", "--quiet", stdout=out)
+    rows = [line.split() for line in out.getvalue().splitlines() if line.startswith("required_")]
+    # Nothing to link it by, nothing to write to: no customer, no contact email.
+    assert rows == [
+        ["required_keys", "required", "orders", "2"]
+        + [f"{unlinked.pk}:", "contact_email,", f"{unlinked.pk}:", "customer"]
+    ]
 
 
 def test_accounts_and_guests_added_mid_crawl_never_push_a_customer_out_of_it(pull):

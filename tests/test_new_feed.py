@@ -5,6 +5,7 @@ tests/settings.py lists it in ``FEEDS`` after the platform's five and names its
 adapter in ``ADAPTERS``; urls, checks and the preview command find it there.
 """
 
+import json
 from decimal import Decimal
 from io import StringIO
 
@@ -69,8 +70,14 @@ def test_it_shares_token_authentication(api, catalog):
 
 def test_the_preview_command_serves_it(catalog):
     out = StringIO()
-    call_command("convertedin_feed_preview", "offers", "--crawl", stdout=out)
+    call_command("convertedin_feed", "preview", "offers", "--crawl", stdout=out)
     assert "offers: 3 records of 3" in out.getvalue()
+
+
+def test_the_audit_reads_it_after_the_platform_s_five(catalog):
+    out = StringIO()
+    call_command("convertedin_feed", "audit", "--feed", "offers", "--json", "--quiet", stdout=out)
+    assert json.loads(out.getvalue())["records"] == {"offers": 3}
 
 
 def test_the_system_checks_find_it_in_the_feed_list(settings):

@@ -43,6 +43,21 @@ class FeedStats:
     slowest: list[tuple[float, int]] = field(default_factory=list)
     envelope: list[str] = field(default_factory=list)
 
+    #: Records whose integer id is not above the one before (text and UUID keys
+    #: follow the database's collation, which cannot be checked here).
+    out_of_order: int = 0
+
+    def paging_problems(self, repeated: int, total: Any, whole: bool) -> None:
+        """What the crawl as a whole got wrong: records twice, out of order, or not the total."""
+        if repeated:
+            self.envelope.append(f"{repeated:,} records were served twice")
+        if self.out_of_order:
+            self.envelope.append(f"{self.out_of_order:,} records came out of id order")
+        if whole and isinstance(total, int) and total != self.records:
+            self.envelope.append(
+                f"the envelope's total says {total:,}, the pages held {self.records:,}"
+            )
+
     def add_page(self, page: Page, records: int) -> None:
         self.pages += 1
         self.records += records
@@ -118,6 +133,10 @@ class Report:
         }
 
 
+def _out_of_order(previous: Any, current: Any) -> bool:
+    return isinstance(previous, int) and isinstance(current, int) and current <= previous
+
+
 def app_checks() -> tuple[list[str], list[str]]:
     """The ``convertedin_feed`` system check errors and warnings, as ``"id: message"``."""
     errors: list[str] = []
@@ -149,15 +168,23 @@ def judge_feeds(
         stats = report.feeds[feed.name] = FeedStats()
         shown = progress(feed.name, None) if progress else None
         whole = True  # every record of the feed judged: references to it can be checked
+        previous: Any = None
+        total: Any = None
         for page in read_pages(reader, feed, per_page, limit=limit):
             records = page.records
             if limit is not None:
                 kept = records[: max(0, limit - stats.records)]
                 whole = len(kept) == len(records) and page.number >= page.body.get("last_page", 1)
                 records = kept
-            total = page.body.get("total")
-            if shown is not None and feed.paged and isinstance(total, int):
-                shown.set_total(total if limit is None else min(total, limit))
+            if total is None:
+                total = page.body.get("total")
+                if shown is not None and feed.paged and isinstance(total, int):
+                    shown.set_total(total if limit is None else min(total, limit))
+            for record in records:
+                record_id = record.get("id") if isinstance(record, dict) else None
+                if _out_of_order(previous, record_id):
+                    stats.out_of_order += 1
+                previous = record_id
             judge.check(feed.name, feed.schema, records)
             stats.add_page(page, len(records))
             if on_page is not None:
@@ -166,6 +193,9 @@ def judge_feeds(
                 shown.update(len(records))
         if shown is not None:
             shown.close()
+        stats.paging_problems(
+            judge.indexes[feed.name].repeated() if feed.paged else 0, total, whole
+        )
         if whole:
             judge.feed_complete(feed.name)
     report.findings = judge.ordered_findings()

@@ -33,6 +33,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 import pycountry
@@ -133,6 +134,10 @@ class IdIndex:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def repeated(self) -> int:
+        """How many ids were added more than once (each repeat counts)."""
+        return sum(1 for before, after in pairwise(sorted(self._keys)) if before == after)
 
 
 @dataclass
@@ -242,7 +247,9 @@ class Judge:
                     self._found("required_keys", feed, f"{where}: {check.key}")
                 continue
             broken = self._broken(check, value)
-            if broken is not None:
+            if broken == "documented_values":  # a status, never personal: shown
+                self._found(broken, feed, f"{where}: {check.key} {value!r}")
+            elif broken is not None:
                 self._found(broken, feed, f"{where}: {check.key}")
         for name, (_, empty_ok) in shape.nested.items():
             if not empty_ok and not node.get(name):

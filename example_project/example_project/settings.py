@@ -3,13 +3,17 @@
 - ``DATABASE_URL``: any database dj-database-url understands; SQLite next to
   manage.py by default.
 - ``CONVERTEDIN_FEED_TOKEN``: the token(s) the platform sends, comma-separated.
-  It is deliberately not set here: the app reads the variable on every request.
+  The app reads the variable on every request. Unset, the token ``manage.py demo``
+  generated is used: it keeps it in ``demo-token`` beside the SQLite database
+  (``example_project/demo-token`` by default; git ignores it).
 - ``DJANGO_DEBUG``: ``0`` to turn debug off; ``DJANGO_SECRET_KEY`` for a real key.
 - ``SHOP_URL``: where the shop is served, for the feeds' absolute URLs (product
   pages, images); ``http://localhost:8000`` by default.
 """
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +49,45 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+_ENGINE = DATABASES["default"].get("ENGINE", "")
+_DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("MySQLdb",)}
+_EXTRAS = {"postgresql": "postgres", "mysql": "mariadb"}
+
+
+def _importable(module):
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+for _vendor, _modules in _DRIVERS.items():
+    if _ENGINE.endswith(_vendor) and not any(map(_importable, _modules)):
+        sys.exit(
+            f"DATABASE_URL names a {_vendor} database, whose driver is not installed: "
+            f'pip install -e ".[demo,{_EXTRAS[_vendor]}]" (or unset DATABASE_URL for SQLite).'
+        )
+
+#: The token ``manage.py demo`` generated: beside the SQLite database, else beside manage.py.
+DEMO_TOKEN_FILE = (
+    Path(DATABASES["default"]["NAME"]).parent
+    if _ENGINE.endswith("sqlite3") and DATABASES["default"]["NAME"] != ":memory:"
+    else BASE_DIR
+) / "demo-token"
+
+
+def _demo_tokens():
+    """``None`` (the environment's, read on every request) unless only the demo's file has one."""
+    if os.environ.get("CONVERTEDIN_FEED_TOKEN", "").strip():
+        return None
+    try:
+        token = DEMO_TOKEN_FILE.read_text().strip()
+    except OSError:
+        return None
+    return [token] if token else None
+
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "Africa/Cairo"
 USE_I18N = True
@@ -66,6 +109,7 @@ SHOP_STORE = {
 }
 
 CONVERTEDIN_FEED = {
+    "TOKENS": _demo_tokens(),
     "SITE_URL": SHOP_URL,
     "STORE": SHOP_STORE,
     "ADAPTERS": {

@@ -1,11 +1,16 @@
 """``manage.py convertedin_feed <subcommand>``: the tools a shop developer reaches for.
 
 - ``audit``: the app's system checks, then every record of every feed against
-  the documented rules (:mod:`convertedin_feed.tools.rules`); exit status 1 when
-  a required rule is broken.
-- ``preview``: one page as the platform receives it, or ``--crawl`` (what
-  ``convertedin_feed_preview`` does, which stays as its alias).
+  the documented rules (:mod:`convertedin_feed.tools.rules`), in-process.
+- ``crawl``: every page of every feed as the platform reads them, over HTTP or
+  in-process, checked the same way, with timings.
+- ``preview``: one page as the platform receives it, or ``--crawl`` one feed
+  (``convertedin_feed_preview`` is its alias).
 - ``token``: a new random token, and the setting that uses it.
+
+They share one way to read pages (:mod:`convertedin_feed.tools.pages`) and one
+judge of records (:mod:`convertedin_feed.tools.rules`); a required rule broken
+exits with status 1.
 """
 
 from __future__ import annotations
@@ -15,29 +20,48 @@ import secrets
 from pathlib import Path
 from typing import IO, Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import UnknownFeed
 from convertedin_feed.feeds import Feed, configured_feeds, feed_names, get_feed
 from convertedin_feed.tools.audit import Report, audit, judge_feeds
+from convertedin_feed.tools.database import reachable_database
 from convertedin_feed.tools.pages import (
     FeedAnswerError,
     FeedUnreachable,
     InProcess,
     OverHTTP,
     Reader,
+    fetch,
 )
 from convertedin_feed.tools.progress import Progress
-from convertedin_feed.tools.rules import RULES
+from convertedin_feed.tools.text import crawl_table, indent_json, report_lines
 
 #: Bytes of randomness in a token ``token`` makes: 43 URL-safe characters.
 TOKEN_BYTES = 32
 
 
+def add_preview_arguments(parser: CommandParser) -> None:
+    """``preview``'s arguments, shared with the ``convertedin_feed_preview`` alias."""
+    parser.add_argument("feed", help="Feed name, e.g. products or orders.")
+    parser.add_argument("--page", type=int, default=1)
+    parser.add_argument("--per-page", type=int, default=None)
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="Print the body exactly as received, without indentation.",
+    )
+    parser.add_argument(
+        "--crawl",
+        action="store_true",
+        help="Read every page in order, as the platform's sync does, and check what arrives.",
+    )
+    parser.add_argument("--quiet", action="store_true", help="No progress (with --crawl).")
+
+
 class Command(BaseCommand):
-    help = "Tools for the Converted.in feeds: audit, preview, token."
+    help = "Tools for the Converted.in feeds: audit, crawl, preview, token."
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(dest="subcommand", metavar="subcommand")
@@ -99,16 +123,12 @@ class Command(BaseCommand):
             reading.add_argument("--json", action="store_true", help="Print the result as JSON.")
             reading.add_argument("--quiet", action="store_true", help="No progress.")
 
-        preview = subcommands.add_parser(
-            "preview",
-            help="Print one page as the platform receives it, or --crawl every page.",
+        add_preview_arguments(
+            subcommands.add_parser(
+                "preview",
+                help="Print one page as the platform receives it, or --crawl every page.",
+            )
         )
-        preview.add_argument("feed", help="Feed name, e.g. products or orders.")
-        preview.add_argument("--page", type=int, default=1)
-        preview.add_argument("--per-page", type=int, default=None)
-        preview.add_argument("--compact", action="store_true")
-        preview.add_argument("--crawl", action="store_true")
-
         subcommands.add_parser(
             "token",
             help="Print a new random token and the setting that uses it.",
@@ -118,17 +138,12 @@ class Command(BaseCommand):
         subcommand = options["subcommand"]
         if subcommand == "token":
             self.token()
-        elif subcommand == "preview":
-            names = ("page", "per_page", "compact", "crawl")
-            call_command(
-                "convertedin_feed_preview",
-                options["feed"],
-                stdout=self.stdout._out,
-                stderr=self.stderr._out,
-                **{name: options[name] for name in names if options[name] is not None},
-            )
-        else:
-            self.judge(options)
+            return
+        with reachable_database(feed_settings.DATABASE or "default"):
+            if subcommand == "preview":
+                self.preview(options)
+            else:
+                self.judge(options)
 
     # ------------------------------------------------------------------ token
 
@@ -143,18 +158,49 @@ class Command(BaseCommand):
             f'    export CONVERTEDIN_FEED_TOKEN="{token},<the old token>"'
         )
 
-    # ------------------------------------------------------------------ audit
+    # ---------------------------------------------------------------- preview
+
+    def preview(self, options: dict[str, Any]) -> None:
+        """One page, printed as the view wrote it; or ``--crawl``: the crawl of that feed."""
+        feed = self.chosen_feeds([options["feed"]])[0]
+        if options["crawl"]:
+            self.judge(
+                {
+                    **options,
+                    "subcommand": "crawl",
+                    "feeds": [feed.name],
+                    "url": None,
+                    "limit": None,
+                    "json": False,
+                    "per_page": options["per_page"] or feed_settings.DEFAULT_PER_PAGE,
+                }
+            )
+            return
+        fields = {"page": options["page"], "per_page": options["per_page"]} if feed.paged else {}
+        fields = {name: value for name, value in fields.items() if value is not None}
+        try:
+            _, content, _ = fetch(InProcess(self.configured_token()), feed, fields)
+        except FeedAnswerError as exc:
+            raise CommandError(str(exc)) from None
+        body = content.decode()
+        self.stdout.write(body if options["compact"] else indent_json(body))
+
+    # ------------------------------------------------------------ audit, crawl
+
+    def configured_token(self) -> str:
+        token = next(iter(feed_settings.tokens), None)
+        if not token:
+            raise CommandError(
+                "No token is configured (CONVERTEDIN_FEED_TOKEN or CONVERTEDIN_FEED['TOKENS'])."
+            )
+        return token
 
     def judge(self, options: dict[str, Any]) -> None:
         """``audit`` and ``crawl``: read the feeds, judge every record, report."""
         feeds = self.chosen_feeds(options["feeds"])
         crawling = options["subcommand"] == "crawl"
-        token = options.get("token") or next(iter(feed_settings.tokens), None)
-        if not token:
-            raise CommandError(
-                "No token is configured (CONVERTEDIN_FEED_TOKEN or CONVERTEDIN_FEED['TOKENS'])"
-                + (", and --token was not given." if crawling else ".")
-            )
+        url = options.get("url")
+        token = options.get("token") or self.configured_token()
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit takes a whole number of records, 1 or more.")
         per_page = options["per_page"] or feed_settings.MAX_PER_PAGE
@@ -166,18 +212,16 @@ class Command(BaseCommand):
         try:
             if crawling:
                 reader: Reader = (
-                    OverHTTP(options["url"], token, retries=options["retries"])
-                    if options["url"]
-                    else InProcess(token)
+                    OverHTTP(url, token, retries=options["retries"]) if url else InProcess(token)
                 )
-                with JsonLines(options["out"]) as out:
+                with JsonLines(options.get("out")) as out:
                     result = judge_feeds(
                         reader,
                         feeds,
                         per_page=per_page,
                         limit=options["limit"],
                         progress=progress,
-                        on_page=out.write if options["out"] else None,
+                        on_page=out.write if out.directory else None,
                     )
             else:
                 result = audit(
@@ -185,95 +229,58 @@ class Command(BaseCommand):
                 )
         except FeedAnswerError as exc:
             if exc.status == 401:
+                where = "--token" if url else "CONVERTEDIN_FEED_TOKEN"
                 raise CommandError(
-                    f"The {exc.feed} feed refused the token (401: {exc.message}). "
-                    + ("Check --token." if options.get("url") else "Check CONVERTEDIN_FEED_TOKEN.")
+                    f"The {exc.feed} feed refused the token (401: {exc.message}). Check {where}."
                 ) from None
             raise CommandError(str(exc)) from None
         except (FeedUnreachable, OSError) as exc:
             raise CommandError(str(exc)) from None
         if options.get("save"):
-            from convertedin_feed.models import SavedAudit
-
-            assert result.finished_at is not None
-            saved = SavedAudit.objects.create(
-                started_at=result.started_at,
-                finished_at=result.finished_at,
-                ok=result.ok,
-                report=result.as_dict(),
-            )
-            self.stderr.write(f"Saved as audit {saved.pk} (SavedAudit).")
+            self.save(result)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         else:
-            if crawling:
-                self.print_crawl(result)
-            self.print_audit(result)
+            self.print_report(result, crawled=crawling)
         if not result.ok:
             raise CommandError(f"The {options['subcommand']} found what the platform would refuse.")
 
+    def save(self, result: Report) -> None:
+        from convertedin_feed.models import SavedAudit
+
+        assert result.finished_at is not None
+        saved = SavedAudit.objects.create(
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+            ok=result.ok,
+            report=result.as_dict(),
+        )
+        self.stderr.write(f"Saved as audit {saved.pk} (SavedAudit).")
+
     def chosen_feeds(self, names: list[str] | None) -> list[Feed]:
+        """The feeds named, in the platform's order; every feed without names."""
         if not names:
             return list(configured_feeds())
-        try:
-            chosen = {get_feed(name).name for name in names}
-        except UnknownFeed:
-            unknown = next(name for name in names if name not in feed_names().split(", "))
-            raise CommandError(
-                f"Unknown feed {unknown!r}; this project serves: {feed_names()}."
-            ) from None
-        return [feed for feed in configured_feeds() if feed.name in chosen]  # platform order
+        for name in names:
+            try:
+                get_feed(name)
+            except UnknownFeed:
+                raise CommandError(
+                    f"Unknown feed {name!r}; this project serves: {feed_names()}."
+                ) from None
+        return [feed for feed in configured_feeds() if feed.name in names]
 
-    def print_crawl(self, result: Report) -> None:
-        rows = []
-        for name, stats in result.feeds.items():
-            rate = stats.records / stats.seconds if stats.seconds else 0.0
-            slowest = ", ".join(f"{number} ({seconds:.2f} s)" for seconds, number in stats.slowest)
-            rows.append(
-                [
-                    name,
-                    f"{stats.pages:,}",
-                    f"{stats.records:,}",
-                    f"{stats.seconds:.2f}",
-                    f"{rate:,.0f}",
-                    slowest,
-                ]
-            )
-        header = ["feed", "pages", "records", "seconds", "records/s", "slowest pages"]
-        self.stdout.write(table(header, rows))
-        self.stdout.write("")
-
-    def print_audit(self, result: Report) -> None:
-        write = self.stdout.write
-        for text in result.check_errors:
-            write(self.style.ERROR(text))
-        for text in result.check_warnings:
-            write(self.style.WARNING(text))
-        if result.check_errors:
-            write("No record was read: fix the system check errors first.")
-            return
-        write(table(["feed", "records"], [[f, f"{n:,}"] for f, n in result.records.items()]))
-        write("")
-        by_rule: dict[str, list[Any]] = {}
-        for finding in result.findings:
-            by_rule.setdefault(finding.rule, []).append(finding)
-        rows = []
-        for rule in RULES.values():
-            found = by_rule.get(rule.id, [])
-            kind = "required" if rule.required else "advice"
-            if not found:
-                rows.append([rule.id, kind, "", "0", ""])
-            for finding in found:
-                examples = ", ".join(finding.examples)
-                rows.append([rule.id, kind, finding.feed, f"{finding.count:,}", examples])
-        write(table(["rule", "kind", "feed", "violations", "examples"], rows))
-        for feed, stats in result.feeds.items():
-            for problem in stats.envelope:
-                write(self.style.ERROR(f"{feed}: {problem}"))
-        for reference, count in result.unchecked.items():
-            write(f"not checked: {count:,} references {reference} (that feed was not read whole)")
-        if result.ok:
-            write(self.style.SUCCESS("Every required rule holds."))
+    def print_report(self, result: Report, *, crawled: bool) -> None:
+        styles = {
+            "error": self.style.ERROR,
+            "warning": self.style.WARNING,
+            "success": self.style.SUCCESS,
+        }
+        if crawled and result.feeds:
+            self.stdout.write(crawl_table(result))
+            self.stdout.write("")
+        for text, style in report_lines(result):
+            self.stdout.write(styles[style](text) if style else text)
 
 
 class JsonLines:
@@ -287,9 +294,8 @@ class JsonLines:
         assert self.directory is not None
         out = self.files.get(feed.name)
         if out is None:
-            out = self.files[feed.name] = open(  # noqa: SIM115 (closed in __exit__)
-                self.directory / f"{feed.name}.jsonl", "w", encoding="utf-8"
-            )
+            path = self.directory / f"{feed.name}.jsonl"
+            out = self.files[feed.name] = path.open("w", encoding="utf-8")
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
 
@@ -301,17 +307,3 @@ class JsonLines:
     def __exit__(self, *exc: object) -> None:
         for out in self.files.values():
             out.close()
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """Columns aligned: numbers (a column whose cells start with a digit) to the right."""
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    numeric = [all(str(row[i])[:1].isdigit() for row in rows if row[i]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [
-            str(cell).rjust(width) if right else str(cell).ljust(width)
-            for cell, width, right in zip(row, widths, numeric, strict=True)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)

@@ -1,15 +1,22 @@
 """``manage.py demo``: migrate, seed, print a token and curl commands, serve.
 
 From the repository root: ``python example_project/manage.py demo``.
+
+The token: ``CONVERTEDIN_FEED_TOKEN`` when set; else the one a demo generated
+before, kept in ``settings.DEMO_TOKEN_FILE`` (beside the SQLite database, ignored by
+git), which the settings serve to every later command; else a new one, kept there.
 """
 
 import os
 import secrets
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from convertedin_feed.conf import TOKEN_ENVIRONMENT_VARIABLE
+from convertedin_feed.tools.database import reachable_database
+from shop.management.commands.seed_demo import DATABASE_HINT
 from shop.models import Category, Client
 
 
@@ -25,7 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=300, help="products to seed")
         parser.add_argument("--categories", type=int, default=40, help="categories to seed")
 
-    def handle(self, *args, addrport, customers, orders, products, categories, **options):
+    def handle(self, *args, **options):
+        with reachable_database(hint=DATABASE_HINT):
+            self.demo(**options)
+
+    def demo(self, *, addrport, customers, orders, products, categories, **options):
         verbosity = options["verbosity"]
         call_command("migrate", interactive=False, verbosity=verbosity)
         if Client.objects.exists():
@@ -40,13 +51,7 @@ class Command(BaseCommand):
                 verbosity=verbosity,
             )
 
-        token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").split(",")[0].strip()
-        if not token:
-            token = secrets.token_urlsafe(32)
-            # The app reads the variable on every request: this process serves
-            # with it. (The autoreloader would start a new process without it.)
-            os.environ[TOKEN_ENVIRONMENT_VARIABLE] = token
-            self.stdout.write(f"Generated a token for this run ({TOKEN_ENVIRONMENT_VARIABLE}).")
+        token = self.token()
 
         base = f"http://{_browsable_host(addrport)}/convertedin"
         # A root category: its products include those of its subcategories.
@@ -74,6 +79,30 @@ class Command(BaseCommand):
             f"  curl -X POST {base}/orders -F token={token} -F page=1 -F per_page=5\n"
         )
         call_command("runserver", addrport, use_reloader=False, skip_checks=False)
+
+    def token(self):
+        """The environment's token, else the demo's kept one, else a new one, kept."""
+        token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").split(",")[0].strip()
+        if token:
+            return token
+        path = settings.DEMO_TOKEN_FILE
+        try:
+            token = path.read_text().strip()
+        except OSError:
+            token = ""
+        if token:
+            self.stdout.write(f"The demo's token, kept in {path}.")
+        else:
+            token = secrets.token_urlsafe(32)
+            path.write_text(token + "\n")
+            path.chmod(0o600)
+            self.stdout.write(
+                f"Generated a token and kept it in {path}: later demos and every manage.py "
+                f"command use it. Set {TOKEN_ENVIRONMENT_VARIABLE} to use your own instead."
+            )
+        # The app reads the variable on every request: this process serves with it.
+        os.environ[TOKEN_ENVIRONMENT_VARIABLE] = token
+        return token
 
 
 def _browsable_host(addrport):

@@ -21,8 +21,12 @@ level, with up to three tags and one to three images (the main one 600 x 600).
 Some products are sold out, some inactive, some on sale, some of the shop's
 own brand (a blank brand).
 
-Each run adds to what is there: another tree, more products, clients and
-purchases (tags are shared by name).
+Each run adds to what is there, and says so: another tree, more products,
+clients and purchases (tags are shared by name). ``--reset`` replaces it instead.
+Either way it ends with the totals the feeds now serve.
+
+Progress goes to stderr: a bar on a terminal, plain lines elsewhere, nothing
+with ``--quiet``. A database that cannot be reached is one line, not a traceback.
 """
 
 import bisect
@@ -38,8 +42,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.db.models.functions import Lower, Trim
 
+from convertedin_feed.feeds import get_feed
+from convertedin_feed.tools.database import reachable_database
+from convertedin_feed.tools.progress import Progress
 from shop import factories
 from shop.models import Category, Client, Product, ProductImage, Purchase, PurchaseItem, Tag
+
+#: Where the example shop's database is set, for the one line a failure to connect gets.
+DATABASE_HINT = "is the server running, and is DATABASE_URL right?"
 
 STAFF_ACCOUNTS = 3
 #: Of the published purchases, the share bought by guests, without an account.
@@ -69,8 +79,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, help="random seed, for repeatable data")
         parser.add_argument("--batch-size", type=int, default=5000, help="rows per bulk insert")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the demo data first, so the shop holds exactly what this run seeds",
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress")
 
-    def handle(self, *args, customers, orders, products, categories, seed, batch_size, **options):
+    def handle(self, *args, **options):
+        with reachable_database(hint=DATABASE_HINT):
+            self.seed(**options)
+
+    def seed(self, *, customers, orders, products, categories, seed, batch_size, **options):
         if min(customers, orders, batch_size) < 0 or products < 5 or batch_size < 1:
             raise CommandError("Counts can't be negative; at least 5 products; batch size >= 1.")
         if categories < factories.CATEGORY_DEPTH:
@@ -83,6 +103,13 @@ class Command(BaseCommand):
         if seed is not None:
             factories.seed(seed)
         self.batch_size = batch_size
+        self.quiet = options["quiet"]
+        if options["reset"]:
+            self.stdout.write(f"Deleted the demo data: {reset():,} rows.")
+        elif Client.objects.exists() or Product.objects.exists():
+            self.stdout.write(
+                "The shop has data already: this run adds to it (--reset replaces it)."
+            )
         deleted_clients = max(1, round(customers * DELETED_SHARE)) if orders else 0
         deleted_products = max(1, round(products * DELETED_SHARE)) if orders else 0
         started = time.perf_counter()
@@ -130,11 +157,12 @@ class Command(BaseCommand):
             f"{catalogue_counts['placements']:,} product-category links, "
             f"{catalogue_counts['taggings']:,} product tags (of {catalogue_counts['tags']} tags)."
         )
+        served = feed_totals()
         self.stdout.write(
-            "The feeds leave out staff accounts and test purchases: "
-            f"{customers + counts['guest_customers']:,} customers ({customers:,} clients, then "
-            f"{plural(counts['guest_customers'], 'guest')}: one per email of the purchases "
-            f"without a client), {counts['purchases']:,} orders."
+            "The feeds now serve (staff accounts and test purchases left out, a customer "
+            "for each guest's email): "
+            + ", ".join(f"{count:,} {name}" for name, count in served.items())
+            + "."
         )
 
     def create_products(self, count):
@@ -216,6 +244,7 @@ class Command(BaseCommand):
         cumulative = list(itertools.accumulate(loyalty))
         opened, span = joined[0], factories.now() - joined[0]
 
+        progress = Progress(self.stderr, "purchases", total=total, unit="rows", quiet=self.quiet)
         for first in range(0, total, self.batch_size):
             purchases, items = [], []
             for position in range(first, min(first + self.batch_size, total)):
@@ -258,6 +287,8 @@ class Command(BaseCommand):
             Purchase.objects.bulk_create(purchases)
             PurchaseItem.objects.bulk_create(items)
             counts["items"] += len(items)
+            progress.update(len(purchases))
+        progress.close()
         counts["guests"] = len(guests)
         return counts
 
@@ -274,6 +305,33 @@ class Command(BaseCommand):
             "orphan_purchases": sum(self.bought_by[pk] for pk in client_ids),
             "orphan_items": sum(self.bought[pk] for pk in product_ids),
         }
+
+
+def reset() -> int:
+    """Delete every row of the demo's models, children first; how many were deleted."""
+    deleted = 0
+    for model in (
+        PurchaseItem,
+        Purchase,
+        ProductImage,
+        Product.tags.through,
+        Product.categories.through,
+        Product,
+        Category,  # its subcategories with it
+        Tag,
+        Client,
+    ):
+        deleted += model.objects.all().delete()[0]
+    return deleted
+
+
+def feed_totals() -> dict[str, int]:
+    """The records each paged feed serves now, as its adapter sees them (guests included)."""
+    totals = {}
+    for name in ("categories", "products", "customers", "orders"):
+        adapter = get_feed(name).get_adapter()
+        totals[name] = sum(queryset.count() for _, queryset in adapter.sources())
+    return totals
 
 
 def pick_deleted(bought: Counter, ids: list[int], count: int) -> list[int]:
