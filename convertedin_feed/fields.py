@@ -105,7 +105,7 @@ class IntegerKeyField(KeyField):
 class TextField(KeyField):
     """Text; a blank value is ``null`` (the shop has no value), as on every key."""
 
-    ready_type = str
+    ready_type: type = str
 
     def to_representation(self, value: Any) -> Any:
         text = str(value)

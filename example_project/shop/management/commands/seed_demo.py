@@ -34,7 +34,7 @@ import itertools
 import math
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -225,6 +225,8 @@ class Command(BaseCommand):
         counts.update(guest_purchases=0, guests=0)
         # Who bought what: the purchases of each client, the items of each product.
         self.bought_by, self.bought = Counter(), Counter()
+        #: The products of each purchase: a deleted product never takes a purchase's last.
+        self.baskets: list[set[int]] = []
         if not count:
             return dict(counts, test=0)
         total = count + counts["test"]
@@ -284,6 +286,7 @@ class Command(BaseCommand):
                 purchases.append(purchase)
                 items.extend(lines)
                 self.bought.update(line.product_id for line in lines)
+                self.baskets.append({line.product_id for line in lines})
             Purchase.objects.bulk_create(purchases)
             PurchaseItem.objects.bulk_create(items)
             counts["items"] += len(items)
@@ -297,7 +300,7 @@ class Command(BaseCommand):
         (of this seed's; others too when too few were), as a live shop's data has them."""
         client_ids = pick_deleted(self.bought_by, [client.pk for client in self.clients], clients)
         product_ids = pick_deleted(
-            self.bought, [product.pk for product in self.catalogue], products
+            self.bought, [product.pk for product in self.catalogue], products, self.baskets
         )
         Client.objects.filter(pk__in=client_ids).delete()  # purchases: client set to NULL
         Product.objects.filter(pk__in=product_ids).delete()  # items: product set to NULL
@@ -334,9 +337,23 @@ def feed_totals() -> dict[str, int]:
     return totals
 
 
-def pick_deleted(bought: Counter, ids: list[int], count: int) -> list[int]:
-    """``count`` of ``ids`` at random, those ``bought`` counts first."""
-    chosen = random.sample(sorted(bought), min(count, len(bought)))
+def pick_deleted(bought: Counter, ids: list[int], count: int, baskets=()) -> list[int]:
+    """``count`` of ``ids`` at random, those ``bought`` counts first; none that would take
+    the last of the items of one of ``baskets`` (sets of ids), as a purchase without items
+    is no order a shop serves."""
+    left = [len(basket) for basket in baskets]
+    holding = defaultdict(list)
+    for index, basket in enumerate(baskets):
+        for pk in basket:
+            holding[pk].append(index)
+    chosen = []
+    for pk in random.sample(sorted(bought), len(bought)):
+        if len(chosen) == count:
+            break
+        if all(left[index] > 1 for index in holding[pk]):
+            for index in holding[pk]:
+                left[index] -= 1
+            chosen.append(pk)
     others = [pk for pk in ids if pk not in bought]
     return chosen + random.sample(others, min(count - len(chosen), len(others)))
 
