@@ -34,8 +34,12 @@ from convertedin_feed.throttling import FeedRateThrottle
 
 MIN_TOKEN_LENGTH = 32
 
+#: The tag of every check of the app and its contrib apps:
+#: ``manage.py check --tag convertedin_feed`` runs them alone, as the audit does.
+TAG = "convertedin_feed"
 
-@checks.register()
+
+@checks.register(TAG)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     raw = getattr(settings, SETTING_NAME, {})
     if not isinstance(raw, dict):
@@ -173,7 +177,7 @@ def _check_access_settings() -> list[checks.CheckMessage]:
     ]
 
 
-@checks.register(checks.Tags.security, deploy=True)
+@checks.register(TAG, checks.Tags.security, deploy=True)
 def check_https(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     if getattr(settings, "SECURE_SSL_REDIRECT", False) or not _feeds():
         return []
@@ -190,7 +194,7 @@ def check_https(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     ]
 
 
-@checks.register(checks.Tags.security)
+@checks.register(TAG, checks.Tags.security)
 def check_tokens(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     tokens = feed_settings.tokens
     if not tokens:
@@ -224,7 +228,7 @@ def _feeds() -> tuple[Feed, ...]:
         return ()
 
 
-@checks.register()
+@checks.register(TAG)
 def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     adapters = feed_settings.ADAPTERS
     if not isinstance(adapters, dict):

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower, NullIf
 from django.test import override_settings
 
 from convertedin_feed.adapters import CustomerAdapter, Field, Related
+from convertedin_feed.checks import TAG
 from tests import settings as test_settings
 from tests.testapp.commerce import AccountAdapter, GuestOrderAdapter
 from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter, MemberAdapter
@@ -55,7 +56,7 @@ def feed_messages(secure_ssl_redirect=True, **feed_setting):
     with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=secure_ssl_redirect):
         return [
             m
-            for m in run_checks(include_deployment_checks=True)
+            for m in run_checks(tags=[TAG], include_deployment_checks=True)
             if m.id.startswith("convertedin_feed.")
         ]
 
@@ -247,7 +248,7 @@ def test_the_deployment_check_warns_when_the_feeds_answer_over_plain_http():
 def test_the_https_warning_is_for_deployment_checks_only():
     setting = {"TOKENS": [GOOD_TOKEN], "ADAPTERS": ADAPTERS}
     with override_settings(CONVERTEDIN_FEED=setting, SECURE_SSL_REDIRECT=False):
-        ids = {m.id for m in run_checks()}
+        ids = {m.id for m in run_checks(tags=[TAG])}
     assert "convertedin_feed.W004" not in ids
 
 
@@ -563,3 +564,17 @@ def test_a_guest_adapter_cannot_declare_an_id_the_orders_would_not_link_to():
     message = only(feed_messages(ADAPTERS=adapters), "convertedin_feed.E005")
     assert "GuestsWithTheirOwnId (the guests of AccountsWithOwnIdGuests)" in message.msg
     assert "override guest_id() instead" in message.msg
+
+
+@pytest.mark.django_db(databases=["default", "replica"])  # Django's own checks read them
+def test_every_check_of_the_app_carries_its_tag(settings):
+    """``check --tag convertedin_feed`` runs the app's checks alone (the audit does)."""
+    adapters = {**settings.CONVERTEDIN_FEED["ADAPTERS"], "orders": "tests.nowhere.Adapter"}
+    with override_settings(
+        CONVERTEDIN_FEED={**settings.CONVERTEDIN_FEED, "ADAPTERS": adapters, "TOKENS": []}
+    ):
+        everything = {m.id for m in run_checks() if m.id.startswith("convertedin_feed")}
+        tagged = {m.id for m in run_checks(tags=[TAG])}
+    assert "convertedin_feed.E003" in tagged
+    assert "convertedin_feed.W001" in tagged
+    assert tagged == everything

@@ -20,6 +20,7 @@ from typing import Any
 from django.core import checks
 from django.utils import timezone
 
+from convertedin_feed.checks import TAG
 from convertedin_feed.feeds import Feed
 from convertedin_feed.tools.pages import InProcess, Page, Reader, read_pages
 from convertedin_feed.tools.rules import RULES, Finding, Judge
@@ -141,9 +142,7 @@ def app_checks() -> tuple[list[str], list[str]]:
     """The ``convertedin_feed`` system check errors and warnings, as ``"id: message"``."""
     errors: list[str] = []
     warnings: list[str] = []
-    for message in checks.run_checks():
-        if not (message.id or "").startswith("convertedin_feed"):
-            continue
+    for message in checks.run_checks(tags=[TAG]):
         text = f"{message.id}: {message.msg}"
         (errors if message.is_serious() else warnings).append(text)
     return errors, warnings

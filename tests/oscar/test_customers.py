@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 from oscar.test import factories
 
+from convertedin_feed.checks import TAG
 from convertedin_feed.conf import forget
 from convertedin_feed.contrib.oscar.orders import (
     OscarCustomerAdapter,
@@ -297,7 +298,7 @@ def oscar_checks():
 
     return [
         (problem.id, problem.msg)
-        for problem in checks.run_checks()
+        for problem in checks.run_checks(tags=[TAG])
         if (problem.id or "").startswith("convertedin_feed_oscar")
     ]
 

@@ -28,6 +28,7 @@ class OscarFeedConfig(AppConfig):
         return current_site_url()
 
     def ready(self) -> None:
+        from convertedin_feed.checks import TAG
         from convertedin_feed.contrib.oscar.checks import oscar_settings
 
-        checks.register(oscar_settings)
+        checks.register(oscar_settings, TAG)
