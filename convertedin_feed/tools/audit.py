@@ -173,7 +173,8 @@ def judge_feeds(
             records = page.records
             if limit is not None:
                 kept = records[: max(0, limit - stats.records)]
-                whole = len(kept) == len(records) and page.number >= page.body.get("last_page", 1)
+                last = page.body.get("last_page", 1)
+                whole = len(kept) == len(records) and isinstance(last, int) and page.number >= last
                 records = kept
             if total is None:
                 total = page.body.get("total")
