@@ -38,6 +38,11 @@ class FeedJSONRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
+        if isinstance(renderer_context, dict):
+            # DRF puts the response in its own context just before this call: a cycle
+            # that would keep the page's records alive until the garbage collector's
+            # next older-generation pass. Nothing here needs it.
+            renderer_context.pop("response", None)
         if data is None:
             return b""
         try:
