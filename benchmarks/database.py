@@ -192,7 +192,8 @@ WITH draws AS (
     FROM generate_series(1, %(clients)s + %(staff)s) AS g
 )
 INSERT INTO shop_client
-    (id, mail, first_name, family_name, mobile, sex, joined_on, language, is_staff_account)
+    (id, mail, first_name, family_name, mobile, sex, joined_on, language, is_staff_account,
+     updated_on)
 SELECT d.g,
        CASE WHEN d.g <= %(staff)s THEN 'staff' || d.g || '@shop.example'
             ELSE 'client' || d.g || '@example.com' END,
@@ -206,7 +207,9 @@ SELECT d.g,
        timestamptz '2019-01-01 08:00:00+00'
            + (d.g::float8 / (%(clients)s + %(staff)s) * 1800) * interval '1 day',
        CASE WHEN d.r1 < m.arabic THEN 'ar' ELSE 'en' END,
-       d.g <= %(staff)s
+       d.g <= %(staff)s,
+       timestamptz '2019-01-01 08:00:00+00'
+           + (d.g::float8 / (%(clients)s + %(staff)s) * 1800 + d.r3 * 30) * interval '1 day'
 FROM draws AS d
 JOIN markets AS m ON mod(d.g, 50) >= m.lo AND mod(d.g, 50) < m.hi
 """
@@ -259,7 +262,7 @@ buyers AS (
 INSERT INTO shop_purchase
     (id, client_id, placed_at, goods_total, tax, discount, grand_total, prices_include_tax,
      currency, ship_country, state, billing_first_name, billing_last_name, checkout_phone,
-     checkout_email, is_test)
+     checkout_email, is_test, updated_on)
 SELECT b.g, CASE WHEN b.is_guest THEN NULL ELSE b.client_id END,
        timestamptz '2020-01-01 08:00:00+00'
            + (b.g::float8 / %(rows)s * 1800 + b.r2 / 2) * interval '1 day',
@@ -283,7 +286,9 @@ SELECT b.g, CASE WHEN b.is_guest THEN NULL ELSE b.client_id END,
             WHEN b.r9 < 0.8 THEN 'Guest' || b.guest_no || '@Example.com'
             WHEN b.r9 < 0.9 THEN ' guest' || b.guest_no || '@example.com'
             ELSE 'GUEST' || b.guest_no || '@EXAMPLE.COM' END,
-       b.is_test
+       b.is_test,
+       timestamptz '2020-01-01 08:00:00+00'
+           + (b.g::float8 / %(rows)s * 1800 + b.r2 / 2 + b.r6 * 3) * interval '1 day'
 FROM buyers AS b
 JOIN goods ON goods.purchase_id = b.g
 JOIN shop_client AS c ON c.id = b.client_id

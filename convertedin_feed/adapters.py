@@ -13,13 +13,25 @@ queries, however many rows the page holds.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Exists, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Length, Lower, Trim
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import (
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import SHA256, Concat, Left, Length, Lower, Trim
 from django.utils.module_loading import import_string
 
 from convertedin_feed.conf import feed_settings
@@ -38,6 +50,11 @@ _UNSET: Any = object()
 GUEST_KEY = "_convertedin_guest"
 #: A category's path length, which tells a root of a materialised-path tree.
 _PATH_LENGTH = "_convertedin_path_length"
+#: A guest's id, computed in SQL for the ``ids`` filter.
+_GUEST_ID = "_convertedin_guest_id"
+#: The filters a feed takes when its adapter declares them (``Meta.created_at``,
+#: ``Meta.updated_at``, ``Meta.filter_ids``), by the ``Meta`` option that declares each.
+CHANGE_FILTERS = {"created_since": "created_at", "updated_since": "updated_at", "ids": "filter_ids"}
 
 
 class Field:
@@ -147,6 +164,14 @@ class FeedAdapter(Adapter):
     - ``model``: the model class or ``"app_label.ModelName"`` (resolved when used).
     - ``extra_keys``: keys added beyond the documented ones (the Shopify-shaped
       extras); each needs a :class:`Field`, :class:`Related` or a method.
+    - ``created_at``: when a record was created, a field path or an expression
+      of the model: the feed then takes ``created_since``.
+    - ``updated_at``: when a record last changed, a path or expression, or a
+      tuple of them when a record changes with other rows too (a customer with
+      its orders: ``("updated", "orders__updated")``); a record counts as
+      changed when any of them is recent. The feed then takes ``updated_since``.
+    - ``filter_ids``: ``True`` to take ``ids``, a comma-separated list of
+      record ids (the ``id`` key must read a field path, as it does by default).
 
     A documented key with no declaration reads the model field of the same name,
     or is ``null`` when the model has none. ``dehydrate_<key>(self, row)``
@@ -161,6 +186,9 @@ class FeedAdapter(Adapter):
     class Meta:
         model: type[Model] | str | None = None
         extra_keys: tuple[str, ...] = ()
+        created_at: Any = None
+        updated_at: Any = None
+        filter_ids: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -233,6 +261,102 @@ class FeedAdapter(Adapter):
         """``aggregates`` for each of the page's rows, as ``values()`` rows holding ``pk``."""
         queryset = self.feed_queryset().filter(pk__in=ids).order_by().values("pk")
         return queryset.annotate(**aggregates)
+
+    # Change filters (``created_since``, ``updated_since``, ``ids``): the ``filters`` stage
+    # (:mod:`convertedin_feed.filters`) validates what was sent and calls these.
+
+    @classmethod
+    def change_filters(cls) -> frozenset[str]:
+        """The change filters this adapter's ``Meta`` declares."""
+        return frozenset(name for name, option in CHANGE_FILTERS.items() if cls.option(option))
+
+    @classmethod
+    def change_times(cls, option: str) -> tuple[Any, ...]:
+        """``Meta.created_at`` or ``Meta.updated_at`` as a tuple of paths and expressions."""
+        value = cls.option(option)
+        sources = tuple(value) if isinstance(value, list | tuple) else (value,)
+        for source in sources:
+            if isinstance(source, str) and source:
+                continue
+            if not hasattr(source, "resolve_expression"):
+                raise FeedConfigurationError(
+                    f"{cls.__qualname__}.Meta.{option} must be a field path, an ORM expression "
+                    f"or a tuple of them, not {value!r}."
+                )
+            if getattr(source, "contains_aggregate", False):
+                raise FeedConfigurationError(
+                    f"{cls.__qualname__}.Meta.{option}: {source!r} is an aggregate; name the "
+                    'path through the relation instead ("orders__updated"): any recent one counts.'
+                )
+        return sources
+
+    def filter_changed(
+        self,
+        queryset: QuerySet[Any],
+        option: str,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> QuerySet[Any]:
+        """The rows of ``queryset`` with one of their ``option`` times (``"created_at"`` or
+        ``"updated_at"``) at or after ``since``, and before ``until`` when given.
+
+        A path across relations is an ``Exists`` (a row with two recent orders is
+        served once); a path on the model itself and an expression compare in place.
+        """
+        model = self.get_model()
+        window = {"gte": since} if until is None else {"gte": since, "lt": until}
+        condition = Q()
+        for index, source in enumerate(self.change_times(option)):
+            if isinstance(source, str) and "__" in source:
+                rows = model._default_manager.using(queryset.db).filter(pk=OuterRef("pk"))
+                lookups = {f"{source}__{lookup}": value for lookup, value in window.items()}
+                condition |= Q(Exists(rows.filter(**lookups)))
+                continue
+            if not isinstance(source, str):
+                alias = f"_convertedin_{option}_{index}"
+                queryset, source = queryset.alias(**{alias: source}), alias
+            condition |= Q(**{f"{source}__{lookup}": value for lookup, value in window.items()})
+        return queryset.filter(condition)
+
+    @classmethod
+    def id_path(cls) -> str:
+        """The path the ``id`` key reads, for the ``ids`` filter: ``pk`` unless declared."""
+        declaration = cls.declared.get("id")
+        if declaration is None and "id" not in cls.dropped:
+            return "pk"
+        if (
+            isinstance(declaration, Field)
+            and declaration.attribute is not None
+            and declaration.value_map is None
+            and not callable(getattr(cls, "dehydrate_id", None))
+        ):
+            return declaration.attribute
+        raise FeedConfigurationError(
+            f"{cls.__qualname__} takes ids (Meta.filter_ids), but its id is not a field path "
+            f"({declaration!r}, or a dehydrate_id method): the filter could not be run in SQL."
+        )
+
+    def record_key(self, value: Any) -> Any:
+        """``value``, an id as sent, as this adapter's ``id`` field holds it; ``ValueError``
+        (or Django's ``ValidationError``) when it cannot be one."""
+        return model_key(_field_at(self.get_model(), self.id_path()), value)
+
+    def refused_ids(self, values: Iterable[Any]) -> list[Any]:
+        """The ids in ``values`` that can be no record's of this feed."""
+        return [value for value in values if not self._fits(value)]
+
+    def filter_ids(self, queryset: QuerySet[Any], values: Iterable[Any]) -> QuerySet[Any]:
+        """The rows of ``queryset`` whose record id is one of ``values`` (ids that cannot
+        be this adapter's match nothing)."""
+        keys = [self.record_key(value) for value in values if self._fits(value)]
+        return queryset.filter(**{f"{self.id_path()}__in": keys})
+
+    def _fits(self, value: Any) -> bool:
+        try:
+            self.record_key(value)
+        except (ValueError, TypeError, ValidationError):
+            return False
+        return True
 
 
 class GuestAdapter(FeedAdapter):
@@ -311,6 +435,57 @@ class GuestAdapter(FeedAdapter):
     def dehydrate_id(self, record: Row) -> Any:
         return self.guest_id(record["id"])
 
+    #: What :meth:`guest_id` makes: ``ids`` that do not look like this are no guest's.
+    guest_id_pattern: ClassVar[re.Pattern[str]] = re.compile(r"guest-[0-9a-f]{20}")
+
+    @classmethod
+    def guest_id_expression(cls) -> Any:
+        """:meth:`guest_id` in SQL, over a guest's row: what the ``ids`` filter compares.
+
+        A subclass that overrides ``guest_id`` overrides this too (and
+        :attr:`guest_id_pattern`), or takes no ``ids``: ``manage.py check`` says so (E012).
+        """
+        if cls.guest_id is not GuestAdapter.guest_id and (
+            cls.guest_id_expression.__func__ is GuestAdapter.guest_id_expression.__func__  # type: ignore[attr-defined]
+        ):
+            raise FeedConfigurationError(
+                f"{cls.__qualname__} overrides guest_id() but not guest_id_expression(): "
+                "the ids filter cannot find its guests in SQL."
+            )
+        return Concat(Value("guest-"), Left(UTF8SHA256(F(GUEST_KEY)), 20))
+
+    @classmethod
+    def change_filters(cls) -> frozenset[str]:
+        """The times the guests' ``Meta`` declares; ``ids`` always (by :meth:`guest_id_expression`)."""
+        return super().change_filters() | {"ids"}
+
+    def filter_changed(
+        self,
+        queryset: QuerySet[Any],
+        option: str,
+        since: datetime,
+        until: datetime | None = None,
+    ) -> QuerySet[Any]:
+        """A guest was created with its first order (the row ``queryset`` holds), and
+        changes whenever one of its orders does (its aggregates run over all of them)."""
+        if option == "created_at":
+            return super().filter_changed(queryset, option, since, until)
+        mine = self.guest_orders().order_by().filter(**{GUEST_KEY: OuterRef(GUEST_KEY)})
+        return queryset.filter(Exists(super().filter_changed(mine, option, since, until)))
+
+    def refused_ids(self, values: Iterable[Any]) -> list[Any]:
+        return [
+            value
+            for value in values
+            if not (isinstance(value, str) and self.guest_id_pattern.fullmatch(value))
+        ]
+
+    def filter_ids(self, queryset: QuerySet[Any], values: Iterable[Any]) -> QuerySet[Any]:
+        refused = self.refused_ids(values)
+        wanted = [value for value in values if value not in refused]
+        guests = queryset.alias(**{_GUEST_ID: self.guest_id_expression()})
+        return guests.filter(**{f"{_GUEST_ID}__in": wanted})
+
     @classmethod
     def default_declaration(cls, key: str, children: Any) -> Declaration | None:
         if key in ("id", "email"):
@@ -339,7 +514,15 @@ class CustomerAdapter(FeedAdapter):
 
     ``Meta.guests`` names a :class:`GuestAdapter` (the class or its dotted
     path): the feed then serves the accounts, then the guests, in one paging order.
+    Its change filters apply to both; the guest adapter declares its own
+    ``created_at`` and ``updated_at``, paths of the order model.
     """
+
+    def refused_ids(self, values: Iterable[Any]) -> list[Any]:
+        """The ids that are neither an account's nor a guest's."""
+        refused = super().refused_ids(values)
+        guests = guest_adapter_class(type(self))
+        return refused if guests is None else guests(self.request).refused_ids(refused)
 
     def sources(self) -> list[tuple[FeedAdapter, QuerySet[Any]]]:
         sources = super().sources()
@@ -475,15 +658,7 @@ class ProductAdapter(FeedAdapter):
         """The keys of the categories ``collection_id`` matches: ``category``, and with
         ``Meta.collection_subcategories`` every category under it, as a subquery."""
         category_model = _related_model(self.get_model(), self.categories_path())
-        key = category_model._meta.pk
-        if isinstance(getattr(key, "target_field", key), IntegerField) and isinstance(
-            category, str
-        ):
-            category = whole_number(category)  # as the page is read: no "٣", "1_0" or "007"
-        category = key.to_python(category)
-        key.run_validators(category)  # the column's range, where Django knows it
-        if isinstance(category, int) and not -(2**63) <= category < 2**63:
-            raise ValueError(f"{category} is out of any integer column's range")
+        category = model_key(category_model._meta.pk, category)
         categories = category_model._default_manager.using(queryset.db).all()
         if self.option("collection_subcategories") and self.option("path"):
             categories = path_with_descendants(categories, self.option("path"), [category])
@@ -522,6 +697,43 @@ class StoreAdapter(Adapter):
         values = self.get_store()
         values.setdefault("country_code", values.get("country"))
         return values
+
+
+class UTF8SHA256(SHA256):
+    """Django's ``SHA256`` (hex), on PostgreSQL by its built-in ``sha256()`` of the UTF-8
+    text rather than pgcrypto's ``digest()``, which is an extension a shop may not have."""
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="ENCODE(SHA256(CONVERT_TO(%(expressions)s, 'UTF8')), 'hex')",
+            **extra_context,
+        )
+
+
+def model_key(field: Any, value: Any) -> Any:
+    """``value``, as sent, as the key ``field`` holds (``ValueError`` or ``ValidationError``).
+
+    An integer key reads text as the page number is read (no ``٣``, ``1_0`` or
+    ``007``: :func:`~convertedin_feed.inputs.whole_number`), within the column's range.
+    """
+    field = getattr(field, "target_field", field)  # a foreign key holds its target's values
+    if isinstance(field, IntegerField) and isinstance(value, str):
+        value = whole_number(value)
+    value = field.to_python(value)
+    field.run_validators(value)  # the column's range, where Django knows it
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError(f"{value} is out of any integer column's range")
+    return value
+
+
+def _field_at(model: type[Model], path: str) -> Any:
+    """The model field at the end of ``path`` (``"pk"``, ``"number"``, ``"account__code"``)."""
+    *relations, name = path.split("__")
+    if relations:
+        model = _related_model(model, "__".join(relations))
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
 def _related_model(model: type[Model], path: str) -> type[Model]:

@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
-from django.db.models import ManyToOneRel, Model
+from django.db.models import DateField, ManyToOneRel, Model
 from django.db.models.constants import LOOKUP_SEP
 
 from convertedin_feed.adapters import (
+    CHANGE_FILTERS,
     GUEST_KEY,
     CustomerAdapter,
     FeedAdapter,
@@ -25,6 +26,7 @@ from convertedin_feed.codes import country_code, currency_code
 from convertedin_feed.conf import DEFAULTS, SETTING_NAME, TOKEN_ENVIRONMENT_VARIABLE, feed_settings
 from convertedin_feed.exceptions import UnknownFeed
 from convertedin_feed.feeds import Feed, configured_feeds
+from convertedin_feed.filters import ChangeFilterSet
 from convertedin_feed.money import MAX_MONEY_PLACES, valid_money_places
 from convertedin_feed.plans import MISSING_PRODUCT_POLICIES, Plan, plan_for
 from convertedin_feed.record_errors import POLICIES
@@ -265,6 +267,7 @@ def check_adapters(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             continue
         if issubclass(adapter_class, FeedAdapter):
             messages.extend(_check_mapping(feed.name, adapter_class, feed.schema))
+            messages.extend(_check_change_filters(feed, adapter_class))
         if issubclass(adapter_class, StoreAdapter):
             settings_only = adapter_class.settings_only
             if settings_only is None:
@@ -337,6 +340,89 @@ def _check_guests() -> list[checks.CheckMessage]:
                     )
                 )
     return messages
+
+
+def _check_change_filters(
+    feed: Feed, adapter_class: type[FeedAdapter]
+) -> list[checks.CheckMessage]:
+    """E012: change filters (``Meta.created_at``, ``updated_at``, ``filter_ids``) that cannot run."""
+    declared = adapter_class.change_filters()
+    if not declared:
+        return []
+    label = f"The {feed.name!r} adapter {adapter_class.__module__}.{adapter_class.__qualname__}"
+    filterset = feed.filterset_class
+    if filterset is None or not issubclass(filterset, ChangeFilterSet):
+        options = ", ".join(f"Meta.{CHANGE_FILTERS[name]}" for name in sorted(declared))
+        return [
+            _e012(
+                f"{label} declares {options}, but the {feed.name!r} feed takes no change filters.",
+                "Remove them: the categories feed serves whole trees, always read whole.",
+                adapter_class,
+            )
+        ]
+    sources: list[type[FeedAdapter]] = [adapter_class]
+    try:
+        guests = guest_adapter_class(adapter_class)
+    except ImproperlyConfigured:
+        guests = None  # E008 says why
+    if guests is not None and issubclass(adapter_class, CustomerAdapter):
+        sources.append(guests)
+    messages: list[checks.CheckMessage] = []
+    for source in sources:
+        where = label if source is adapter_class else f"{label}'s guests ({source.__qualname__})"
+        for name in sorted(declared):
+            option = CHANGE_FILTERS[name]
+            try:
+                if name == "ids":
+                    if issubclass(source, GuestAdapter):
+                        source.guest_id_expression()
+                    else:
+                        _field_of(source, source.id_path())
+                    continue
+                if source is not adapter_class and not source.option(option):
+                    raise ImproperlyConfigured(
+                        f"declare no Meta.{option}, which the feed takes for its accounts"
+                    )
+                for time in source.change_times(option):
+                    problem = _not_a_time(source, time)
+                    if problem:
+                        raise ImproperlyConfigured(f"Meta.{option}: {problem}")
+            except (ImproperlyConfigured, FieldError, LookupError) as exc:
+                messages.append(
+                    _e012(
+                        f"{where}: {exc}",
+                        "created_at and updated_at name date-time fields (a path, an expression, "
+                        "or for updated_at a tuple of them); filter_ids needs the id to read a "
+                        "field path. A GuestAdapter declares the times its feed's adapter does, "
+                        "as paths of the order model.",
+                        source,
+                    )
+                )
+    return messages
+
+
+def _not_a_time(adapter: type[FeedAdapter], source: Any) -> str | None:
+    """Why ``source`` (a path or an expression) is no date or date-time of the adapter's model."""
+    error = _unreadable(adapter, source)
+    if error is not None:
+        return str(error)
+    queryset = adapter.get_model()._default_manager.all()
+    if isinstance(source, str):
+        field = queryset.query.resolve_ref(source).output_field
+    else:
+        field = source.resolve_expression(queryset.query).output_field
+    if not isinstance(field, DateField):
+        return f"{source!r} is a {type(field).__name__}, not a date or date-time"
+    return None
+
+
+def _field_of(adapter: type[FeedAdapter], path: str) -> Any:
+    adapter.get_model()._default_manager.all().values(path)  # FieldError when it does not resolve
+    return path
+
+
+def _e012(message: str, hint: str, obj: Any) -> checks.CheckMessage:
+    return checks.Error(message, hint=hint, obj=obj, id="convertedin_feed.E012")
 
 
 def _check_store(feed: str, adapter_class: type[StoreAdapter]) -> list[checks.CheckMessage]:

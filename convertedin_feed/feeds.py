@@ -27,7 +27,7 @@ from convertedin_feed.adapters import (
 )
 from convertedin_feed.conf import SETTING_NAME, feed_settings, memo
 from convertedin_feed.exceptions import FeedConfigurationError, UnknownFeed
-from convertedin_feed.filters import ProductFilterSet
+from convertedin_feed.filters import ChangeFilterSet, ProductFilterSet
 from convertedin_feed.pagination import FeedPagination
 from convertedin_feed.schemas import (
     CategorySerializer,
@@ -52,7 +52,9 @@ class Feed:
       ``{"code": 200, "data": {...}}`` from the adapter's ``get_record()``.
     - ``filterset_class``: a django-filter FilterSet over the adapter's rows,
       fed the request body (a :class:`~convertedin_feed.filters.FeedFilterSet`
-      is given the adapter too).
+      is given the adapter too, and filters every source the feed pages over).
+      The categories feed has none: its records are whole trees, few, and
+      always read whole.
     """
 
     name: str
@@ -122,8 +124,18 @@ PRODUCTS = Feed(
     adapter_class=ProductAdapter,
     filterset_class=ProductFilterSet,
 )
-CUSTOMERS = Feed(name="customers", schema=CustomerSerializer, adapter_class=CustomerAdapter)
-ORDERS = Feed(name="orders", schema=OrderSerializer, adapter_class=OrderAdapter)
+CUSTOMERS = Feed(
+    name="customers",
+    schema=CustomerSerializer,
+    adapter_class=CustomerAdapter,
+    filterset_class=ChangeFilterSet,
+)
+ORDERS = Feed(
+    name="orders",
+    schema=OrderSerializer,
+    adapter_class=OrderAdapter,
+    filterset_class=ChangeFilterSet,
+)
 
 #: The platform's five feeds, in the order it calls them.
 BUILTIN_FEEDS = (STOREINFO, CATEGORIES, PRODUCTS, CUSTOMERS, ORDERS)

@@ -1,22 +1,195 @@
-"""Filters a feed takes in its request body, as django-filter FilterSets."""
+"""Filters a feed takes in its request body, as django-filter FilterSets.
+
+Beside the documented fields, a feed may take the change filters its adapter
+declares (:data:`~convertedin_feed.adapters.CHANGE_FILTERS`): ``created_since``
+and ``updated_since`` (the documented ``Y-m-d H:i:s`` or ISO 8601; without an
+offset, in the feed's time zone) and ``ids`` (comma-separated). The platform
+sends none of them; a shop's own tools do, for incremental pulls
+(``manage.py convertedin_feed crawl --since``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions
+
+from convertedin_feed.adapters import CHANGE_FILTERS
+from convertedin_feed.conf import feed_settings
+from convertedin_feed.exceptions import FeedConfigurationError
+
+#: The most ids one request may ask for.
+MAX_IDS = 1000
 
 
 class FeedFilterSet(django_filters.FilterSet):
-    """A FilterSet that is given the feed's adapter, for filters only the adapter can express."""
+    """A FilterSet that is given the adapter of the rows it filters, for filters only the
+    adapter can express.
 
-    def __init__(self, *args: Any, adapter: Any = None, **kwargs: Any) -> None:
+    A feed may page over several sources (a customers feed's accounts, then its
+    guests): the view filters each with its own adapter, ``feed_adapter`` being
+    the feed's, which says what the feed takes. ``until`` bounds the change
+    filters to what had changed when the crawl began (the paginator's moment).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        adapter: Any = None,
+        feed_adapter: Any = None,
+        until: dt.datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.adapter = adapter
+        self.feed_adapter = feed_adapter if feed_adapter is not None else adapter
+        self.until = until
         super().__init__(*args, **kwargs)
+
+    #: The filters that select by time: with one of them sent, the rows depend on the
+    #: moment they are read, and the paginator holds a crawl to the moment it began.
+    timed_filters: tuple[str, ...] = ()
+
+    @property
+    def timed(self) -> bool:
+        """Whether a filter of :attr:`timed_filters` was sent (on a valid FilterSet)."""
+        return any(self.form.cleaned_data.get(name) is not None for name in self.timed_filters)
+
+    def declared(self, name: str) -> None:
+        """A change filter the feed does not declare is refused (422), never ignored: a
+        pull that asked for changes must not get everything without knowing it."""
+        option = CHANGE_FILTERS[name]
+        if name not in self.feed_adapter.change_filters():
+            raise exceptions.ValidationError(
+                {name: [f"This feed does not take {name} (its adapter declares no Meta.{option})."]}
+            )
+        if name not in self.adapter.change_filters():
+            raise FeedConfigurationError(
+                f"{type(self.feed_adapter).__qualname__} takes {name}, but "
+                f"{type(self.adapter).__qualname__} declares no Meta.{option}."
+            )
+
+
+class MomentFormField(forms.Field):
+    """A moment as sent: ``Y-m-d H:i:s`` as the feeds serve it, or ISO 8601 (a date alone
+    is its midnight); without an offset, in the feed's time zone."""
+
+    default_error_messages = {  # noqa: RUF012 (Django's)
+        "invalid": "%(value)r is not a date and time: send Y-m-d H:i:s or ISO 8601."
+    }
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        moment: dt.datetime | None = None
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                moment = parse_datetime(text)
+                if moment is None and (day := parse_date(text)) is not None:
+                    moment = dt.datetime.combine(day, dt.time())
+            except ValueError:  # well formed, but no such day or hour
+                moment = None
+        if moment is None:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            )
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(feed_settings.time_zone_name))
+        try:
+            moment.astimezone(dt.timezone.utc)  # as the database is sent it
+        except OverflowError:  # 0001-01-01 east of UTC: before the first representable moment
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+        return moment
+
+
+class MomentFilter(django_filters.Filter):
+    field_class = MomentFormField
+
+
+class IdsWidget(forms.Widget):
+    """``ids=1,2`` once, or repeated (``ids=1&ids=2``): every value is read, none dropped."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            return values if len(values) > 1 else (values[0] if values else None)
+        return data.get(name)
+
+
+class IdsFormField(forms.Field):
+    """Record ids: comma-separated text, or a JSON list of ids (text or whole numbers).
+
+    Blank is no value. An empty id (``1,,2``) or more than :data:`MAX_IDS` is refused.
+    """
+
+    widget = IdsWidget
+    default_error_messages = {  # noqa: RUF012 (Django's)
+        "invalid": "Send ids as a comma-separated list, such as 12,15,31.",
+        "empty": "An id in the list is empty.",
+        "too_many": "At most %(limit)s ids a request.",
+    }
+
+    def to_python(self, value: Any) -> list[Any] | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        items = value if isinstance(value, list) else [value]
+        ids: list[Any] = []
+        for item in items:
+            if isinstance(item, str):
+                ids.extend(part.strip() for part in item.split(","))
+            elif isinstance(item, int) and not isinstance(item, bool):
+                ids.append(item)
+            elif isinstance(item, float) and item.is_integer():
+                ids.append(int(item))  # JSON does not tell 5.0 from 5
+            else:
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(item == "" for item in ids):
+            raise ValidationError(self.error_messages["empty"], code="empty")
+        if len(ids) > MAX_IDS:
+            raise ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"limit": MAX_IDS}
+            )
+        return list(dict.fromkeys(ids))
+
+
+class IdsFilter(django_filters.Filter):
+    field_class = IdsFormField
+
+
+class ChangeFilterSet(FeedFilterSet):
+    """``created_since``, ``updated_since`` and ``ids``, as the feed's adapter declares them."""
+
+    timed_filters = ("created_since", "updated_since")
+
+    created_since = MomentFilter(method="filter_created_since")
+    updated_since = MomentFilter(method="filter_updated_since")
+    ids = IdsFilter(method="filter_ids")
+
+    def filter_created_since(self, queryset: QuerySet[Any], name: str, value: Any) -> Any:
+        self.declared(name)
+        return self.adapter.filter_changed(queryset, "created_at", value, self.until)
+
+    def filter_updated_since(self, queryset: QuerySet[Any], name: str, value: Any) -> Any:
+        self.declared(name)
+        return self.adapter.filter_changed(queryset, "updated_at", value, self.until)
+
+    def filter_ids(self, queryset: QuerySet[Any], name: str, value: Any) -> Any:
+        self.declared(name)
+        if self.adapter is self.feed_adapter:  # once a request, by the feed's own adapter
+            refused = self.feed_adapter.refused_ids(value)
+            if refused:
+                shown = ", ".join(repr(item) for item in refused[:5])
+                raise exceptions.ValidationError({name: [f"{shown} cannot be an id of this feed."]})
+        return self.adapter.filter_ids(queryset, value)
 
 
 class KeyFormField(forms.Field):
@@ -49,8 +222,9 @@ class KeyFilter(django_filters.Filter):
     field_class = KeyFormField
 
 
-class ProductFilterSet(FeedFilterSet):
-    """``collection_id``: only the products in that category (see ``ProductAdapter.Meta``)."""
+class ProductFilterSet(ChangeFilterSet):
+    """``collection_id``: only the products in that category (see ``ProductAdapter.Meta``);
+    and the change filters."""
 
     collection_id = KeyFilter(method="filter_collection")
 

@@ -9,6 +9,13 @@ COUNT(*) and an OFFSET that grows with depth: the last page of a million rows
 costs what the first does. A page with no remembered predecessor is cut by
 OFFSET, so pages requested out of order still answer; the cache makes pages
 cheaper, never different while the data stands still.
+
+A filter that selects by time (``updated_since``) makes the rows depend on
+when they are read: a record that changes during a crawl would join it, and
+push a record the crawl counted past its last page. Such a crawl is held to
+the moment its first page was read, as it is to the keys that existed then:
+a record changed since is left to the next crawl, which asks for what
+changed since this one began.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import BaseCache, InvalidCacheBackendError, caches
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -132,10 +141,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Tally:
-    """A feed's row count, and its greatest key when counted (rows added since sort after it)."""
+    """A feed's row count, and its greatest key when counted (rows added since sort after it);
+    for rows filtered by time, the moment they were counted as of."""
 
     count: int
     top: Any
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,7 @@ class PageEnd:
     after: tuple[int, Any]
     total: int
     tops: tuple[Any, ...]
+    as_of: datetime | None = None
 
 
 class PageMemory:
@@ -159,7 +171,7 @@ class PageMemory:
     def __init__(self, scope: str, cache: BaseCache | None = None, timeout: int | None = None):
         self.cache = cache
         self.timeout = timeout
-        self.prefix = "convertedin_feed:3:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+        self.prefix = "convertedin_feed:4:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
     @classmethod
     def for_scope(cls, scope: str) -> PageMemory:
@@ -217,10 +229,15 @@ class Segment:
     accounts, then the guests (keyed by their first order), so a crawl meets
     every customer once and a page may end in one segment and the next begin
     in the other. ``select`` makes a queryset ``values()`` rows, by ``pk``, with ``pk``.
+    ``at``, for rows filtered by time, gives them as of a moment (changes after it left out).
     """
 
     queryset: QuerySet[Any]
     select: Callable[[QuerySet[Any]], QuerySet[Any]]
+    at: Callable[[datetime], QuerySet[Any]] | None = None
+
+    def as_of(self, moment: datetime | None) -> QuerySet[Any]:
+        return self.queryset if moment is None or self.at is None else self.at(moment)
 
 
 def paginate(
@@ -241,10 +258,10 @@ def paginate(
     wanted = per_page
     tops: tuple[Any, ...] | None
     if previous is not None:
-        total, tops = previous.total, previous.tops
+        total, tops, as_of = previous.total, previous.tops, previous.as_of
         start, after = previous.after
         for index in range(start, len(segments)) if offset < total else ():
-            queryset = _bounded(segments[index].queryset, tops, index)
+            queryset = _bounded(segments[index].as_of(as_of), tops, index)
             if queryset is None:
                 continue
             if index == start:
@@ -253,8 +270,9 @@ def paginate(
             if not wanted:
                 break
     else:
+        as_of = _crawl_moment(segments, memory, number)
         tallies = [
-            _tally(segment.queryset, memory, index, crawl_start=number == 1)
+            _tally(segment.as_of(as_of), memory, index, crawl_start=number == 1, as_of=as_of)
             for index, segment in enumerate(segments)
         ]
         total = sum(tally.count for tally in tallies)
@@ -262,7 +280,7 @@ def paginate(
         skip = offset
         for index, segment in enumerate(segments) if offset < total else ():
             count = tallies[index].count
-            queryset = _bounded(segment.queryset, tops, index)
+            queryset = _bounded(segment.as_of(as_of), tops, index)
             if queryset is None or skip >= count:
                 skip -= min(skip, count)
                 continue
@@ -272,7 +290,7 @@ def paginate(
                 break
     rows = [row for _, part in chunks for row in part]
     if rows and tops is not None:
-        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total, tops=tops)
+        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total, tops=tops, as_of=as_of)
         memory.remember_end(number, per_page, end)
     return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=tuple(chunks))
 
@@ -296,29 +314,46 @@ def _read(
     return len(rows)
 
 
+def _crawl_moment(segments: Sequence[Segment], memory: PageMemory, number: int) -> datetime | None:
+    """The moment rows filtered by time are read as of: now for a crawl's first page, else
+    the remembered one; ``None`` when nothing is filtered by time, or nothing remembered."""
+    if not memory.enabled or all(segment.at is None for segment in segments):
+        return None
+    tally = memory.tally(0) if number > 1 else None
+    return tally.as_of if tally is not None and tally.as_of is not None else timezone.now()
+
+
 def _tally(
-    queryset: QuerySet[Any], memory: PageMemory, segment: int, *, crawl_start: bool
+    queryset: QuerySet[Any],
+    memory: PageMemory,
+    segment: int,
+    *,
+    crawl_start: bool,
+    as_of: datetime | None = None,
 ) -> Tally:
     """The remembered tally; a crawl's first page adds the rows that arrived since it was counted.
 
     Keys grow with time, so new rows sort after the remembered top key: counting
     them is an index range scan over the few new rows, not the table, and no
     row present when the crawl starts can fall past its last page. Without a
-    memory, the rows are counted, and no top is needed.
+    memory, the rows are counted, and no top is needed. Rows filtered by time
+    are counted afresh for each new moment (``as_of``): which old rows match changes with it.
     """
     if not memory.enabled:
         return Tally(count=queryset.count(), top=None)
     tally = memory.tally(segment)
+    if tally is not None and tally.as_of != as_of:
+        tally = None
     if tally is not None and not crawl_start:
         return tally
     if tally is None:
-        tally = Tally(count=queryset.count(), top=_top_key(queryset))
+        tally = Tally(count=queryset.count(), top=_top_key(queryset), as_of=as_of)
     else:
         newer = queryset if tally.top is None else queryset.filter(pk__gt=tally.top)
         arrived = newer.count()
         if not arrived:
             return tally
-        tally = Tally(count=tally.count + arrived, top=_top_key(queryset))
+        tally = Tally(count=tally.count + arrived, top=_top_key(queryset), as_of=as_of)
     memory.remember_tally(segment, tally)
     return tally
 

@@ -6,8 +6,10 @@ per url, as ``FeedView.as_view(feed=...)``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -31,7 +33,7 @@ from convertedin_feed.feeds import Feed
 from convertedin_feed.filters import FeedFilterSet
 from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment
 from convertedin_feed.parsers import PARSER_CLASSES
-from convertedin_feed.plans import parts_of, read_records
+from convertedin_feed.plans import Part, parts_of, read_records
 from convertedin_feed.record_errors import RecordError
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
 from convertedin_feed.throttling import ClientRateThrottle, TokenRateThrottle
@@ -102,14 +104,7 @@ class FeedView(APIView):
         paginator = self.paginator = feed.pagination_class()
         paginator.get_page_parameters(request)  # a bad page number is refused before any filter
         parts = parts_of(adapter, feed.schema.documented_keys())
-        segments = [
-            # Filters are the feed's own model's; a customers feed's guests come unfiltered.
-            Segment(
-                self.filter_queryset(part.queryset, adapter) if index == 0 else part.queryset,
-                part.select,
-            )
-            for index, part in enumerate(parts)
-        ]
+        segments = [self.segment(part, adapter) for part in parts]
         scope = self.page_scope(adapter, paginator)
         with collector_paused():  # rows, records and their rendering hold no cycles
             page = paginator.paginate_segments(segments, request, scope)
@@ -142,13 +137,32 @@ class FeedView(APIView):
             )
         )
 
-    def filter_queryset(self, queryset: Any, adapter: Any) -> Any:
+    def segment(self, part: Part, feed_adapter: Any) -> Segment:
+        """One source of the feed's rows, filtered by its own adapter; with a change filter
+        of time, also as of a moment, which the paginator fixes for a whole crawl."""
+        filterset = self.get_filterset(part, feed_adapter)
+        if filterset is None:
+            return Segment(part.queryset, part.select)
+        at = None
+        if isinstance(filterset, FeedFilterSet) and filterset.timed:
+            at = functools.partial(self.filtered_until, part, feed_adapter)
+        return Segment(filterset.qs, part.select, at)
+
+    def filtered_until(self, part: Part, feed_adapter: Any, moment: datetime) -> Any:
+        filterset = self.get_filterset(part, feed_adapter, until=moment)
+        assert filterset is not None
+        return filterset.qs
+
+    def get_filterset(self, part: Part, feed_adapter: Any, until: datetime | None = None) -> Any:
+        """The feed's FilterSet over ``part``'s rows, valid, or a 422 naming the fields."""
         filterset_class = self.feed.filterset_class
         if filterset_class is None:
-            return queryset
-        kwargs: dict[str, Any] = {"data": self.request.data, "queryset": queryset}
+            return None
+        kwargs: dict[str, Any] = {"data": self.request.data, "queryset": part.queryset}
         if issubclass(filterset_class, FeedFilterSet):
-            kwargs["adapter"] = adapter
+            kwargs.update(adapter=part.adapter, feed_adapter=feed_adapter, until=until)
+        elif part.adapter is not feed_adapter:  # a plain FilterSet knows the feed's model only
+            return None
         filterset = filterset_class(request=self.request, **kwargs)
         if not filterset.is_valid():
             raise exceptions.ValidationError(
@@ -157,7 +171,7 @@ class FeedView(APIView):
                     for name, messages in filterset.errors.items()
                 }
             )
-        return filterset.qs
+        return filterset
 
     def get_exception_handler(self) -> Any:
         return feed_exception_handler

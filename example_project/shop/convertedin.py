@@ -112,6 +112,10 @@ class GuestBuyerAdapter(GuestAdapter):
         account = "client"  # guests are the purchases whose client is NULL
         email = "checkout_email"
         extra_keys = ("last_order_id",)  # the same keys as ClientAdapter's records
+        # The change filters, as the clients take them: a guest is created with its
+        # first purchase, and changes whenever one of its purchases does.
+        created_at = "placed_at"
+        updated_at = "updated_on"
 
     def get_queryset(self):
         return super().get_queryset().exclude(is_test=True)
@@ -140,6 +144,11 @@ class ClientAdapter(CustomerAdapter):
         model = "shop.Client"
         extra_keys = ("last_order_id",)
         guests = GuestBuyerAdapter  # the feed serves the clients, then the guests
+        # Incremental pulls (created_since, updated_since, ids). A client's record
+        # counts its purchases, so it changes when one of them does, too.
+        created_at = "joined_on"
+        updated_at = ("updated_on", "purchases__updated_on")
+        filter_ids = True
 
     def get_queryset(self):
         # The shop's own staff accounts are not customers to market to.
@@ -189,6 +198,10 @@ class PurchaseAdapter(OrderAdapter):
     class Meta:
         model = "shop.Purchase"
         guests = GuestBuyerAdapter
+        # Incremental pulls: created_since, updated_since and ids.
+        created_at = "placed_at"
+        updated_at = "updated_on"
+        filter_ids = True
 
     def get_queryset(self):
         # Orders the staff placed to test the checkout never reach the platform.

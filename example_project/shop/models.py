@@ -101,6 +101,9 @@ class Client(models.Model):
     joined_on = models.DateTimeField()
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ARABIC)
     is_staff_account = models.BooleanField(default=False)
+    # When the account last changed: the customers feed's updated_since reads it,
+    # with its purchases' (ClientAdapter.Meta.updated_at).
+    updated_on = models.DateTimeField(auto_now=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.family_name} <{self.mail}>"
@@ -142,6 +145,9 @@ class Purchase(models.Model):
     # As typed: guests write the same address in varied case, with spaces.
     checkout_email = models.EmailField()
     is_test = models.BooleanField(default=False)
+    # When the purchase last changed (paid, cancelled, refunded): the orders feed's
+    # updated_since, and the customers feed's for its buyer.
+    updated_on = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         indexes = (
