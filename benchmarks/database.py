@@ -110,7 +110,7 @@ VALUES (0, 30, 'EG', 'Egypt', 'EGY', 'EGP', 0.14, true, '010', 8, 0.85),
 PRODUCTS_SQL = """
 INSERT INTO shop_product
     (id, sku, name, slug, description, brand, price, compare_at_price, stock, is_active,
-     created_at)
+     created_at, updated_on)
 SELECT g, sku, name, lower(replace(replace(name, ',', ''), ' ', '-')) || '-' || lower(sku),
        '<p>' || name || ': ' || (%(blurbs)s::text[])[1 + mod(g / 3, %(n_blurbs)s)] || '</p>',
        CASE WHEN r2 < 0.3 THEN '' ELSE (%(brands)s::text[])[1 + floor(r3 * %(n_brands)s)::int] END,
@@ -118,7 +118,9 @@ SELECT g, sku, name, lower(replace(replace(name, ',', ''), ' ', '-')) || '-' || 
        CASE WHEN r4 < 0.2 THEN round(price * (1.1 + r5 * 0.4) / 5) * 5 END,
        CASE WHEN r6 < 0.15 THEN 0 ELSE 1 + floor(r5 * 250)::int END,
        r7 >= 0.08,
-       timestamptz '2019-01-01 08:00:00+00' + (g::float8 / %(products)s * 1800) * interval '1 day'
+       timestamptz '2019-01-01 08:00:00+00' + (g::float8 / %(products)s * 1800) * interval '1 day',
+       timestamptz '2019-01-01 08:00:00+00'
+           + (g::float8 / %(products)s * 1800 + r5 * 90) * interval '1 day'
 FROM (
     SELECT g, 'SKU-' || CASE WHEN g < 100000 THEN lpad(g::text, 5, '0') ELSE g::text END AS sku,
            (%(kinds)s::text[])[1 + mod(g, cardinality(%(kinds)s::text[]))] || ', '

@@ -11,6 +11,7 @@ sends none of them; a shop's own tools do, for incremental pulls
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any
 
@@ -18,7 +19,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions
 
 from convertedin_feed.adapters import CHANGE_FILTERS
@@ -27,6 +27,8 @@ from convertedin_feed.exceptions import FeedConfigurationError
 
 #: The most ids one request may ask for.
 MAX_IDS = 1000
+#: What is trimmed around an id: what PHP trims (as around a page number).
+_SPACES = " \t\n\r\v"
 
 
 class FeedFilterSet(django_filters.FilterSet):
@@ -76,39 +78,76 @@ class FeedFilterSet(django_filters.FilterSet):
             )
 
 
+#: A moment as the filters take it: the feeds' own ``Y-m-d H:i:s``, or ISO 8601's extended
+#: form as RFC 3339 writes it (``2024-05-01T09:30:00Z``, ``...+02:00``, a fraction of any
+#: length), seconds optional; a date alone is its midnight. ASCII digits only.
+MOMENT_SYNTAX = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+    r"(?:[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.(?P<fraction>[0-9]+))?)?"
+    r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})?)?"
+)
+_UTC = dt.timezone.utc
+_EARLIEST = dt.datetime.min.replace(tzinfo=_UTC)
+_LATEST = dt.datetime.max.replace(tzinfo=_UTC)
+
+
+def parse_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """:data:`MOMENT_SYNTAX` as an aware datetime (``zone`` when it names no offset).
+
+    ``ValueError`` for anything else, and for a day, hour or offset that does not
+    exist. A moment before the first one Python represents in UTC (``0001-01-01``
+    east of it) is that first one, and past the last is the last: ``since`` it
+    is then everything, or nothing a database can hold.
+    """
+    match = MOMENT_SYNTAX.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date and time")
+    day = dt.date.fromisoformat(match["date"])
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    clock = dt.time(
+        int(match["hour"] or 0),
+        int(match["minute"] or 0),
+        int(match["second"] or 0),
+        int(fraction),
+    )
+    offset = match["offset"]
+    if offset is None:
+        moment = dt.datetime.combine(day, clock).replace(tzinfo=zone)
+    elif offset in "Zz":
+        moment = dt.datetime.combine(day, clock, tzinfo=_UTC)
+    else:
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if minutes > 59:
+            raise ValueError(f"{offset} is no offset")
+        delta = dt.timedelta(hours=hours, minutes=minutes)
+        tz = dt.timezone(-delta if offset[0] == "-" else delta)  # ValueError past 24 hours
+        moment = dt.datetime.combine(day, clock, tzinfo=tz)
+    try:
+        return moment.astimezone(_UTC)
+    except OverflowError:  # past either end of what Python represents in UTC
+        return _EARLIEST if moment.year == 1 else _LATEST
+
+
 class MomentFormField(forms.Field):
-    """A moment as sent: ``Y-m-d H:i:s`` as the feeds serve it, or ISO 8601 (a date alone
-    is its midnight); without an offset, in the feed's time zone."""
+    """A moment as sent (:func:`parse_moment`); without an offset, in the feed's time zone.
+    Only ``""`` (and ``null``) is no value: spaces around a moment are not taken."""
 
     default_error_messages = {  # noqa: RUF012 (Django's)
-        "invalid": "%(value)r is not a date and time: send Y-m-d H:i:s or ISO 8601."
+        "invalid": "%(value)r is not a date and time: send Y-m-d H:i:s or ISO 8601 "
+        "(2024-05-01T09:30:00+02:00)."
     }
 
     def to_python(self, value: Any) -> dt.datetime | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or value == "":
             return None
-        moment: dt.datetime | None = None
-        if isinstance(value, str):
-            text = value.strip()
-            try:
-                moment = parse_datetime(text)
-                if moment is None and (day := parse_date(text)) is not None:
-                    moment = dt.datetime.combine(day, dt.time())
-            except ValueError:  # well formed, but no such day or hour
-                moment = None
-        if moment is None:
-            raise ValidationError(
-                self.error_messages["invalid"], code="invalid", params={"value": value}
-            )
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(feed_settings.time_zone_name))
         try:
-            moment.astimezone(dt.timezone.utc)  # as the database is sent it
-        except OverflowError:  # 0001-01-01 east of UTC: before the first representable moment
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return parse_moment(value, zoneinfo.ZoneInfo(feed_settings.time_zone_name))
+        except ValueError:
             raise ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             ) from None
-        return moment
 
 
 class MomentFilter(django_filters.Filter):
@@ -126,26 +165,31 @@ class IdsWidget(forms.Widget):
 
 
 class IdsFormField(forms.Field):
-    """Record ids: comma-separated text, or a JSON list of ids (text or whole numbers).
+    """Record ids: comma-separated text; in JSON also one id or a list of them (text or
+    whole numbers).
 
-    Blank is no value. An empty id (``1,,2``) or more than :data:`MAX_IDS` is refused.
+    ``""`` is no value. An id is trimmed of spaces; an empty one (``1,,2``, or
+    only spaces), an empty list or more than :data:`MAX_IDS` is refused: none
+    of them may serve every record.
     """
 
     widget = IdsWidget
     default_error_messages = {  # noqa: RUF012 (Django's)
         "invalid": "Send ids as a comma-separated list, such as 12,15,31.",
-        "empty": "An id in the list is empty.",
+        "empty": "An id in the list is empty, or the list is.",
         "too_many": "At most %(limit)s ids a request.",
     }
 
     def to_python(self, value: Any) -> list[Any] | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or value == "":
             return None
+        if isinstance(value, list) and not value:  # JSON's []: asked for no record, not all
+            raise ValidationError(self.error_messages["empty"], code="empty")
         items = value if isinstance(value, list) else [value]
         ids: list[Any] = []
         for item in items:
             if isinstance(item, str):
-                ids.extend(part.strip() for part in item.split(","))
+                ids.extend(part.strip(_SPACES) for part in item.split(","))
             elif isinstance(item, int) and not isinstance(item, bool):
                 ids.append(item)
             elif isinstance(item, float) and item.is_integer():

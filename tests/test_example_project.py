@@ -43,16 +43,32 @@ ENVELOPE_KEYS = tuple(PAGINATION_ENVELOPE_KEYS)
 DOCUMENT = json.loads((ROOT / "convertedin_feed" / "openapi.json").read_text())
 
 
+#: The example shop's keys: 64-bit integers.
+SHOP_KEY = {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
+
+
 def as_the_example_shop_keeps_it(document):
     """The shipped document, narrowed where it leaves a choice to the shop: the example
-    shop's category keys are integers, so a ``collection_id`` that is text is no id of its
-    (a 422), while the document also serves shops whose keys are text or UUIDs."""
+    shop's keys are integers, so a ``collection_id`` or an ``ids`` that is text is no id of
+    its (a 422), while the document also serves shops whose keys are text or UUIDs (and
+    guests' ids, which are text, but no generator would guess one)."""
     document = copy.deepcopy(document)
+    schemas = document["components"]["schemas"]
     for name in ("ProductForm", "ProductRequest"):
-        branches = document["components"]["schemas"][name]["properties"]["collection_id"]["anyOf"]
+        branches = schemas[name]["properties"]["collection_id"]["anyOf"]
         text_keys = [branch for branch in branches if branch.get("type") == "string"]
         assert len(text_keys) == 1, branches
         branches.remove(text_keys[0])
+    for name in ("ProductForm", "ProductRequest", "ChangeForm", "ChangeRequest"):
+        ids = schemas[name]["properties"]["ids"]
+        branches = [
+            SHOP_KEY if branch.get("type") in ("string", "integer") else branch
+            for branch in ids["anyOf"]
+        ]
+        for branch in branches:
+            if branch.get("type") == "array":
+                branch["items"] = SHOP_KEY
+        ids["anyOf"] = branches
     return document
 
 

@@ -275,5 +275,9 @@ class CatalogueAdapter(ProductAdapter):
 
     class Meta:
         model = "shop.Product"
+        # Incremental pulls: created_since, updated_since and ids.
+        created_at = "created_at"
+        updated_at = "updated_on"
+        filter_ids = True
         categories = "categories"  # the path the collection_id filter follows
         collection_subcategories = True  # a category's products include its subcategories'

@@ -51,6 +51,8 @@ class Product(models.Model):
     # An inactive product stays in the catalogue, unpublished.
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the product last changed: the products feed's updated_since.
+    updated_on = models.DateTimeField(auto_now=True, db_index=True)
     # A product sits on several shelves, at any level. The through table has a
     # unique (product, category) index and one on category: the products feed's
     # collection_id filter starts from the category.

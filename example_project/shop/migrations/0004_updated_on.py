@@ -9,6 +9,14 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
+            model_name="product",
+            name="updated_on",
+            field=models.DateTimeField(
+                auto_now=True, db_index=True, default=django.utils.timezone.now
+            ),
+            preserve_default=False,
+        ),
+        migrations.AddField(
             model_name="client",
             name="updated_on",
             field=models.DateTimeField(
