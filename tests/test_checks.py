@@ -11,7 +11,12 @@ from convertedin_feed.adapters import CustomerAdapter, Field, Related
 from convertedin_feed.checks import TAG
 from tests import settings as test_settings
 from tests.testapp.commerce import AccountAdapter, GuestOrderAdapter
-from tests.testapp.convertedin import BasketAdapter, BasketLineAdapter, MemberAdapter
+from tests.testapp.convertedin import (
+    BasketAdapter,
+    BasketLineAdapter,
+    MemberAdapter,
+    SectionAdapter,
+)
 from tests.testapp.feeds import OfferAdapter
 from tests.testapp.models import Basket
 
@@ -578,3 +583,120 @@ def test_every_check_of_the_app_carries_its_tag(settings):
     assert "convertedin_feed.E003" in tagged
     assert "convertedin_feed.W001" in tagged
     assert tagged == everything
+
+
+# E012: change filters (created_since, updated_since, ids) that cannot run
+
+CHANGING = {
+    "customers": "tests.testapp.commerce.ChangingAccountAdapter",
+    "orders": "tests.testapp.commerce.ChangingOrderAdapter",
+}
+
+
+def test_the_commerce_shop_pulled_incrementally_checks_clean():
+    assert feed_messages(ADAPTERS={**ADAPTERS, **CHANGING}) == []
+
+
+class MembersChangedByName(MemberAdapter):
+    class Meta:
+        updated_at = "first_name"
+
+
+class MembersChangedByNothing(MemberAdapter):
+    class Meta:
+        created_at = "joined"
+
+
+class MembersChangedByAnAggregate(MemberAdapter):
+    class Meta:
+        updated_at = ("created", Max("baskets__created"))
+
+
+class MembersByComputedId(MemberAdapter):
+    id = Field(Lower("email"))
+
+    class Meta:
+        filter_ids = True
+
+
+class SectionsChanged(SectionAdapter):
+    class Meta:
+        updated_at = "opened"
+
+
+@pytest.mark.parametrize(
+    ("feed", "adapter", "fragment"),
+    [
+        (
+            "customers",
+            "MembersChangedByName",
+            "Meta.updated_at: 'first_name' is a CharField, not a date",
+        ),
+        (
+            "customers",
+            "MembersChangedByNothing",
+            "Meta.created_at: Cannot resolve keyword 'joined'",
+        ),
+        ("customers", "MembersChangedByAnAggregate", "is an aggregate; name the path through"),
+        (
+            "customers",
+            "MembersByComputedId",
+            "takes ids (Meta.filter_ids), but its id is not a field path",
+        ),
+        (
+            "categories",
+            "SectionsChanged",
+            "declares Meta.updated_at, but the 'categories' feed takes no",
+        ),
+    ],
+)
+def test_a_change_filter_that_cannot_run_is_reported(feed, adapter, fragment):
+    message = only(adapter_messages(feed, adapter), "convertedin_feed.E012")
+
+    assert fragment in message.msg
+    assert message.obj.__name__ == adapter
+
+
+class GuestsThatNeverChange(GuestOrderAdapter):
+    pass
+
+
+class AccountsChangingWithoutTheirGuests(AccountAdapter):
+    class Meta:
+        guests = GuestsThatNeverChange
+        updated_at = "date_joined"
+
+
+class GuestsNumbered(GuestOrderAdapter):
+    def guest_id(self, email):
+        return f"g-{len(email)}"
+
+
+class AccountsWithNumberedGuests(AccountAdapter):
+    class Meta:
+        guests = GuestsNumbered
+        filter_ids = True
+
+
+@pytest.mark.parametrize(
+    ("accounts", "guests", "fragment"),
+    [
+        (
+            "AccountsChangingWithoutTheirGuests",
+            "GuestsThatNeverChange",
+            "declare no Meta.updated_at",
+        ),
+        (
+            "AccountsWithNumberedGuests",
+            "GuestsNumbered",
+            "overrides guest_id() but not guest_id_expression()",
+        ),
+    ],
+)
+def test_guests_must_take_the_change_filters_their_accounts_take(accounts, guests, fragment):
+    # (The orders adapter names other guests: E008 says so, apart.)
+    adapters = {**COMMERCE, "customers": f"{__name__}.{accounts}"}
+    message = only(feed_messages(ADAPTERS=adapters), "convertedin_feed.E012")
+
+    assert f"'s guests ({guests})" in message.msg
+    assert fragment in message.msg

@@ -131,3 +131,36 @@ class CommerceOrderAdapter(OrderAdapter):
         model = "testapp.Order"
         guests = GuestOrderAdapter
         extra_keys = ("items_count",)
+
+
+# The same shop, pulled incrementally: change filters declared on each adapter.
+
+
+class ChangingGuestAdapter(GuestOrderAdapter):
+    """A guest is created with its first order and changes whenever it orders again."""
+
+    class Meta:
+        created_at = "placed"
+        updated_at = "placed"
+
+
+class ChangingAccountAdapter(AccountAdapter):
+    """An account's record counts its orders: it changes when it joins or orders."""
+
+    class Meta:
+        guests = ChangingGuestAdapter
+        created_at = "date_joined"
+        updated_at = ("date_joined", "orders__placed")
+        filter_ids = True
+
+
+class ChangingOrderAdapter(CommerceOrderAdapter):
+    """An expression as the time (read in place), and the order number as the record id."""
+
+    id = Field("number")
+
+    class Meta:
+        guests = ChangingGuestAdapter
+        created_at = "placed"
+        updated_at = F("placed")
+        filter_ids = True
