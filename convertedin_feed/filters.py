@@ -266,6 +266,16 @@ class KeyFilter(django_filters.Filter):
     field_class = KeyFormField
 
 
+def refuse_change_filters(data: Any, filterset_class: type[Any] | None) -> None:
+    """A change filter sent to a feed with no :class:`ChangeFilterSet` (categories) is a 422,
+    as it is where the adapter does not declare it: never ignored."""
+    if filterset_class is not None and issubclass(filterset_class, ChangeFilterSet):
+        return
+    for name in CHANGE_FILTERS:
+        if name in data and data.get(name) not in (None, ""):
+            raise exceptions.ValidationError({name: [f"This feed does not take {name}."]})
+
+
 class ProductFilterSet(ChangeFilterSet):
     """``collection_id``: only the products in that category (see ``ProductAdapter.Meta``);
     and the change filters."""

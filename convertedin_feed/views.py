@@ -30,7 +30,7 @@ from convertedin_feed.auth import (
 from convertedin_feed.collector import collector_paused
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import Feed
-from convertedin_feed.filters import FeedFilterSet
+from convertedin_feed.filters import FeedFilterSet, refuse_change_filters
 from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.plans import Part, parts_of, read_records
@@ -103,6 +103,7 @@ class FeedView(APIView):
             return Response({"code": 200, "data": record}, headers=NO_STORE)
         paginator = self.paginator = feed.pagination_class()
         paginator.get_page_parameters(request)  # a bad page number is refused before any filter
+        refuse_change_filters(request.data, feed.filterset_class)
         parts = parts_of(adapter, feed.schema.documented_keys())
         segments = [self.segment(part, adapter) for part in parts]
         scope = self.page_scope(adapter, paginator)

@@ -417,3 +417,10 @@ def test_records_with_lines_come_whole_when_filtered(pull):
     assert record["id"] == "L-1"
     assert len(record["line_items"]) == order.lines.count() == 2
     assert Order.objects.count() == 2
+
+
+@pytest.mark.parametrize("field", ["created_since", "updated_since", "ids"])
+def test_the_categories_feed_takes_no_change_filters(pull, field):
+    message = refused(pull("categories", **{field: "1"}), field)
+
+    assert message == f"This feed does not take {field}."

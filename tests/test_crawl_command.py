@@ -6,6 +6,7 @@ stops the crawl with one clear line, and ``--out`` writes each feed's records as
 JSON Lines, the same records the feed serves.
 """
 
+import datetime as dt
 import json
 import socket
 import time
@@ -17,12 +18,15 @@ from django.core.management.base import CommandError
 
 from tests import flaky_urls
 from tests.factories import (
+    AccountFactory,
     BasketFactory,
     BasketLineFactory,
     GadgetFactory,
     GadgetPictureFactory,
     MemberFactory,
+    OrderFactory,
     SectionFactory,
+    order_with_lines,
 )
 
 FEEDS = ["storeinfo", "categories", "products", "customers", "orders", "offers"]
@@ -144,3 +148,80 @@ def test_a_shop_that_cannot_be_reached_is_one_line(db):
     assert status == 1
     assert f"POST http://127.0.0.1:{port}/convertedin/storeinfo failed" in err
     assert "Traceback" not in err
+
+
+# crawl --since: only what changed, by the change filters the adapters declare
+
+CHANGING = {
+    "customers": "tests.testapp.commerce.ChangingAccountAdapter",
+    "orders": "tests.testapp.commerce.ChangingOrderAdapter",
+}
+
+
+@pytest.fixture
+def changing_shop(shop, settings):
+    settings.CONVERTEDIN_FEED = {
+        **settings.CONVERTEDIN_FEED,
+        "ADAPTERS": {**settings.CONVERTEDIN_FEED["ADAPTERS"], **CHANGING},
+    }
+    old, new = (dt.datetime(2024, m, 1, tzinfo=dt.timezone.utc) for m in (1, 3))
+    quiet = AccountFactory(date_joined=old)
+    OrderFactory(account=quiet, placed=old)
+    busy = AccountFactory(date_joined=old)
+    order_with_lines(account=busy, placed=new, number="NEW-1")
+    order_with_lines(guest=True, guest_email="sara@example.com", placed=new, number="NEW-2")
+    return busy
+
+
+#: The commerce shop's orders sell its own items, not the test project's gadgets: the
+#: products feed is left out, and with it the check of the lines' products.
+COMMERCE_FEEDS = ["--feed", "categories", "--feed", "customers", "--feed", "orders"]
+
+
+def test_crawl_since_reads_what_changed_and_the_feeds_without_the_filter_whole(changing_shop):
+    out, err, status = crawl("--since", "2024-02-01", "--json", "--quiet", *COMMERCE_FEEDS)
+
+    assert status == 0, out + err
+    report = json.loads(out)
+    feeds = report["feeds"]
+    assert feeds["customers"]["records"] == 2  # the account that ordered, and the new guest
+    assert feeds["orders"]["records"] == 2
+    for name in ("customers", "orders"):
+        assert feeds[name]["filters"] == {"updated_since": "2024-02-01"}
+        assert feeds[name]["refused_filters"] == []
+    assert feeds["categories"]["filters"] == {}
+    assert feeds["categories"]["refused_filters"] == ["updated_since"]
+    assert feeds["categories"]["records"] == 1  # read whole
+    # The orders' customers are not all in a filtered customers feed: not judged.
+    assert report["unchecked_references"]["customer -> customers"] == 2
+    assert "Next, for what changed after this crawl began: --since 20" in err
+
+
+def test_crawl_since_says_which_feeds_it_read_whole(changing_shop):
+    out, err, status = crawl("--since", "2024-02-01 00:00:00", "--quiet", *COMMERCE_FEEDS)
+
+    assert status == 0, out + err
+    assert "customers: only the records with updated_since=2024-02-01 00:00:00" in out
+    assert "categories: read whole, as it does not take updated_since" in out
+
+
+def test_crawl_since_takes_only_a_moment(changing_shop):
+    _out, err, status = crawl("--since", "last week", "--quiet")
+
+    assert status == 1
+    assert "--since 'last week' is not a date and time" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_over_http_crawl_since_reads_what_the_shop_takes(changing_shop, live_server):
+    out, err, status = crawl(
+        "--url", live_server.url, "--since", "2024-02-01", "--json", "--quiet", *COMMERCE_FEEDS
+    )
+
+    assert status == 0, out + err
+    feeds = json.loads(out)["feeds"]
+    assert (feeds["orders"]["records"], feeds["orders"]["filters"]) == (
+        2,
+        {"updated_since": "2024-02-01"},
+    )
+    assert feeds["categories"]["refused_filters"] == ["updated_since"]

@@ -12,7 +12,8 @@ runs the app's system checks first, then reads in-process. Both return a
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from convertedin_feed.checks import TAG
 from convertedin_feed.feeds import Feed
-from convertedin_feed.tools.pages import InProcess, Page, Reader, read_pages
+from convertedin_feed.tools.pages import FeedAnswerError, InProcess, Page, Reader, read_pages
 from convertedin_feed.tools.rules import RULES, Finding, Judge
 
 #: Builds the progress of one feed: ``(label, total or None)`` to an object with
@@ -47,6 +48,9 @@ class FeedStats:
     #: Records whose integer id is not above the one before (text and UUID keys
     #: follow the database's collation, which cannot be checked here).
     out_of_order: int = 0
+    #: The filters the feed was read with (``crawl --since``), and those it does not take.
+    filters: dict[str, Any] = field(default_factory=dict)
+    refused_filters: list[str] = field(default_factory=list)
 
     def paging_problems(self, repeated: int, total: Any, whole: bool) -> None:
         """What the crawl as a whole got wrong: records twice, out of order, or not the total."""
@@ -114,6 +118,8 @@ class Report:
                         for seconds, number in stats.slowest
                     ],
                     "envelope_problems": stats.envelope,
+                    "filters": stats.filters,
+                    "refused_filters": stats.refused_filters,
                 }
                 for name, stats in self.feeds.items()
             },
@@ -157,24 +163,35 @@ def judge_feeds(
     progress: ProgressFactory | None = None,
     on_page: Callable[[Feed, list[Any]], None] | None = None,
     report: Report | None = None,
+    filters: Mapping[str, Any] | None = None,
 ) -> Report:
     """Read ``feeds`` in order, every page, and judge every record; with ``limit``, at most
-    that many records each. ``on_page(feed, records)`` sees each page's judged records."""
+    that many records each. ``on_page(feed, records)`` sees each page's judged records.
+
+    ``filters`` (``{"updated_since": ...}``) go to every paged feed; one that refuses them
+    (a 422 naming them: its adapter declares no such filter) is read whole, and the
+    report says so. A filtered feed is not whole: references to it are not checked.
+    """
     report = report or Report(started_at=timezone.now())
     report.limited = limit is not None
     judge = Judge()
     for feed in feeds:
         stats = report.feeds[feed.name] = FeedStats()
         shown = progress(feed.name, None) if progress else None
-        whole = True  # every record of the feed judged: references to it can be checked
         previous: Any = None
         total: Any = None
-        for page in read_pages(reader, feed, per_page, limit=limit):
+        pages, stats.filters, stats.refused_filters = _pages(
+            reader, feed, per_page, limit, dict(filters or {}) if feed.paged else {}
+        )
+        read_to_end = True  # the envelope's total can be compared with the records read
+        for page in pages:
             records = page.records
             if limit is not None:
                 kept = records[: max(0, limit - stats.records)]
                 last = page.body.get("last_page", 1)
-                whole = len(kept) == len(records) and isinstance(last, int) and page.number >= last
+                read_to_end = (
+                    len(kept) == len(records) and isinstance(last, int) and page.number >= last
+                )
                 records = kept
             if total is None:
                 total = page.body.get("total")
@@ -194,15 +211,32 @@ def judge_feeds(
         if shown is not None:
             shown.close()
         stats.paging_problems(
-            judge.indexes[feed.name].repeated() if feed.paged else 0, total, whole
+            judge.indexes[feed.name].repeated() if feed.paged else 0, total, read_to_end
         )
-        if whole:
+        if read_to_end and not stats.filters:  # every record judged: references can be checked
             judge.feed_complete(feed.name)
     report.findings = judge.ordered_findings()
     for (target, key), count in judge.unchecked.items():
         report.unchecked[f"{key} -> {target}"] = count
     report.finished_at = timezone.now()
     return report
+
+
+def _pages(
+    reader: Reader, feed: Feed, per_page: int, limit: int | None, filters: dict[str, Any]
+) -> tuple[Any, dict[str, Any], list[str]]:
+    """The feed's pages with ``filters``; without them when the first page refuses them:
+    ``(pages, filters sent, filters refused)``."""
+    pages = read_pages(reader, feed, per_page, filters=filters, limit=limit)
+    try:
+        first = next(pages)
+    except FeedAnswerError as exc:
+        refused = sorted(set(exc.errors) & set(filters))
+        if exc.status != 422 or not refused or set(exc.errors) - set(filters):
+            raise
+        pages = read_pages(reader, feed, per_page, limit=limit)
+        return pages, {}, refused
+    return itertools.chain([first], pages), filters, []
 
 
 def audit(

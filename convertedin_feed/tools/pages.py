@@ -23,11 +23,16 @@ ENVELOPE_KEYS = ("current_page", "data", "from", "last_page", "per_page", "to", 
 
 
 class FeedAnswerError(Exception):
-    """A feed answered something other than a page: its status and message."""
+    """A feed answered something other than a page: its status, message and, for a 422,
+    the fields it refused."""
 
-    def __init__(self, feed: str, status: int, message: str) -> None:
+    def __init__(
+        self, feed: str, status: int, message: str, errors: dict[str, Any] | None = None
+    ) -> None:
         self.feed, self.status, self.message = feed, status, message
-        super().__init__(f"The {feed} feed answered {status}: {message}")
+        self.errors = errors or {}
+        detail = "".join(f" {name}: {' '.join(map(str, why))}" for name, why in self.errors.items())
+        super().__init__(f"The {feed} feed answered {status}: {message}{detail}")
 
 
 class Reader(Protocol):
@@ -151,7 +156,10 @@ def fetch(
         message = body.get("message") if isinstance(body, dict) else None
         if not isinstance(message, str):
             message = content[:200].decode(errors="replace") or "(an empty body)"
-        raise FeedAnswerError(feed.name, status, message)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        raise FeedAnswerError(
+            feed.name, status, message, errors if isinstance(errors, dict) else None
+        )
     return body, content, seconds
 
 

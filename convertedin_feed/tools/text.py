@@ -78,6 +78,12 @@ def report_lines(report: Report) -> Iterator[Line]:
     for name, stats in report.feeds.items():
         for problem in stats.envelope:
             yield f"{name}: {problem}", "error"
+        if stats.filters:
+            sent = ", ".join(f"{key}={value}" for key, value in stats.filters.items())
+            yield f"{name}: only the records with {sent}", None
+        if stats.refused_filters:
+            refused = ", ".join(stats.refused_filters)
+            yield f"{name}: read whole, as it does not take {refused}", "warning"
     for reference, count in report.unchecked.items():
         yield f"not checked: {count:,} references {reference} (that feed was not read whole)", None
     if report.ok:
