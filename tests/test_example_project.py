@@ -494,6 +494,35 @@ def test_the_audit_passes_on_the_demo_data(shop):
     assert report["unchecked_references"] == {}
 
 
+def test_the_demo_takes_change_filters_on_customers_orders_and_products(shop):
+    """The example shop declares created_since, updated_since and ids on its adapters."""
+    for feed, first_two in [
+        ("customers", "SELECT id FROM shop_client WHERE NOT is_staff_account ORDER BY id LIMIT 2"),
+        ("orders", "SELECT id FROM shop_purchase WHERE NOT is_test ORDER BY id LIMIT 2"),
+        ("products", "SELECT id FROM shop_product ORDER BY id LIMIT 2"),
+    ]:
+        fields = {"token": shop.token, "per_page": 5}
+        [first, second] = shop.ids(first_two)
+        status, _, body = post(f"{shop.url}/{feed}", {**fields, "ids": f"{second},{first}"})
+        assert (status, [record["id"] for record in body["data"]]) == (200, [first, second])
+        _, _, everything = post(f"{shop.url}/{feed}", fields)
+        _, _, since_long_ago = post(f"{shop.url}/{feed}", {**fields, "updated_since": "2000-01-01"})
+        assert since_long_ago["total"] == everything["total"]  # every row changed since
+        _, _, ahead = post(f"{shop.url}/{feed}", {**fields, "created_since": "2999-01-01 00:00:00"})
+        assert ahead["total"] == 0
+        status, _, body = post(f"{shop.url}/{feed}", {**fields, "updated_since": "soon"})
+        assert (status, list(body["errors"])) == (422, ["updated_since"])
+
+
+def test_an_incremental_crawl_of_the_demo(shop):
+    report = json.loads(
+        shop.manage("convertedin_feed", "crawl", "--since", "2000-01-01", "--json", "--quiet")
+    )
+    assert report["ok"] is True
+    assert report["feeds"]["orders"]["filters"] == {"updated_since": "2000-01-01"}
+    assert report["feeds"]["categories"]["refused_filters"] == ["updated_since"]
+
+
 @pytest.mark.parametrize("feed", ["storeinfo", "categories", "products", "customers", "orders"])
 def test_a_preview_crawl_finds_nothing_the_platform_would_refuse(shop, feed):
     """Guests, deleted accounts and products, several currencies: every record complete."""
