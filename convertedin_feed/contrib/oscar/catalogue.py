@@ -296,6 +296,11 @@ class OscarProductAdapter(_Settled, ProductAdapter):
         model = PRODUCT
         categories = "categories"
         path = "path"  # the category's materialised path: collection_id takes its subtree
+        # Change filters: a product changes with its stock record (price, stock) and, for
+        # a child, with the parent it shows the title, description and class of.
+        created_at = "date_created"
+        updated_at = ("date_updated", "stockrecords__date_updated", "parent__date_updated")
+        filter_ids = True
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().exclude(structure="parent")

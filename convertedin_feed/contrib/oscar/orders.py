@@ -286,6 +286,10 @@ class OscarGuestAdapter(_Settled, GuestAdapter):
         model = ORDER
         account = "user"
         email = "guest_email"
+        # Change filters: a guest is created with its first order, and changes when it
+        # orders again or an order's status changes (Order.set_status records each change).
+        created_at = "date_placed"
+        updated_at = ("date_placed", "status_changes__date_created")
 
     @classmethod
     def settled_declarations(cls) -> dict[str, Declaration]:
@@ -320,6 +324,11 @@ class OscarCustomerAdapter(_Settled, CustomerAdapter):
 
     class Meta:
         guests = OscarGuestAdapter
+        # Change filters. orders_count and total_spent follow the user's orders and
+        # their statuses, so the user changes with them.
+        created_at = "date_joined"
+        updated_at = ("date_joined", "orders__date_placed", "orders__status_changes__date_created")
+        filter_ids = True
 
     @classmethod
     def get_model(cls) -> type[Model]:
@@ -402,6 +411,11 @@ class OscarOrderAdapter(_Settled, OrderAdapter):
     class Meta:
         model = ORDER
         guests = OscarGuestAdapter
+        # Change filters: financial_status follows the status, whose every change
+        # Order.set_status records as an OrderStatusChange.
+        created_at = "date_placed"
+        updated_at = ("date_placed", "status_changes__date_created")
+        filter_ids = True
 
     @classmethod
     def settled_declarations(cls) -> dict[str, Declaration]:
