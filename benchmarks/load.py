@@ -59,10 +59,10 @@ PUBLISHED = {
 NEW_PURCHASE = """
 INSERT INTO shop_purchase (client_id, placed_at, goods_total, tax, discount, grand_total,
     prices_include_tax, currency, ship_country, state, billing_first_name, billing_last_name,
-    checkout_phone, checkout_email, is_test)
+    checkout_phone, checkout_email, is_test, updated_on)
 SELECT client_id, now(), goods_total, tax, discount, grand_total, prices_include_tax, currency,
     ship_country, 'pending', billing_first_name, billing_last_name, checkout_phone,
-    checkout_email, false
+    checkout_email, false, now()
 FROM shop_purchase WHERE id = %(model)s
 RETURNING id
 """
@@ -72,12 +72,12 @@ SELECT %(new)s, product_id, sku, qty, unit_price FROM shop_purchaseitem WHERE pu
 """
 NEW_CLIENT = """
 INSERT INTO shop_client (mail, first_name, family_name, mobile, sex, joined_on, language,
-    is_staff_account)
+    is_staff_account, updated_on)
 SELECT 'load-' || %(tag)s || '@example.com', first_name, family_name, mobile, sex, now(),
-    language, false
+    language, false, now()
 FROM shop_client WHERE id = %(model)s
 """
-PAY = "UPDATE shop_purchase SET state = 'paid', discount = discount WHERE id = %(model)s"
+PAY = "UPDATE shop_purchase SET state = 'paid', updated_on = now() WHERE id = %(model)s"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -300,17 +300,19 @@ class FeedAdapter(Adapter):
         """The rows of ``queryset`` with one of their ``option`` times (``"created_at"`` or
         ``"updated_at"``) at or after ``since``, and before ``until`` when given.
 
-        A path across relations is an ``Exists`` (a row with two recent orders is
-        served once); a path on the model itself and an expression compare in place.
+        A path across relations is a ``pk IN (subquery)``: a row with two recent
+        orders is served once, and the subquery runs once, from the index on the
+        related time, not once per row. A path on the model itself and an
+        expression compare in place.
         """
         model = self.get_model()
         window = {"gte": since} if until is None else {"gte": since, "lt": until}
         condition = Q()
         for index, source in enumerate(self.change_times(option)):
             if isinstance(source, str) and "__" in source:
-                rows = model._default_manager.using(queryset.db).filter(pk=OuterRef("pk"))
                 lookups = {f"{source}__{lookup}": value for lookup, value in window.items()}
-                condition |= Q(Exists(rows.filter(**lookups)))
+                changed = model._base_manager.using(queryset.db).filter(**lookups)
+                condition |= Q(pk__in=changed.order_by().values("pk"))
                 continue
             if not isinstance(source, str):
                 alias = f"_convertedin_{option}_{index}"
@@ -470,8 +472,8 @@ class GuestAdapter(FeedAdapter):
         changes whenever one of its orders does (its aggregates run over all of them)."""
         if option == "created_at":
             return super().filter_changed(queryset, option, since, until)
-        mine = self.guest_orders().order_by().filter(**{GUEST_KEY: OuterRef(GUEST_KEY)})
-        return queryset.filter(Exists(super().filter_changed(mine, option, since, until)))
+        changed = super().filter_changed(self.guest_orders().order_by(), option, since, until)
+        return queryset.filter(**{f"{GUEST_KEY}__in": changed.values(GUEST_KEY)})
 
     def refused_ids(self, values: Iterable[Any]) -> list[Any]:
         return [
