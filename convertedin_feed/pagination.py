@@ -140,24 +140,45 @@ class Page:
 
 
 @dataclass(frozen=True)
-class Tally:
-    """A feed's row count, and its greatest key when counted (rows added since sort after it);
-    for rows filtered by time, the moment they were counted as of."""
+class Run:
+    """A stretch of one segment's rows in a crawl's order: keys after ``after`` (``None``:
+    from the first) up to ``top``, which were ``count`` rows when counted."""
 
-    count: int
+    segment: int
+    after: Any
     top: Any
+    count: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A feed's rows as crawls read them: runs of its segments, in order.
+
+    At first a run per segment, up to its greatest key. Rows that arrive later
+    are added at the end, never before a row already counted: a new account
+    would otherwise sort before every guest and move each one a place on. So
+    every crawl of a scope puts a row at the same position, and two crawls at
+    once (which share the page ends) never serve a row twice or miss one.
+    For rows filtered by time, ``as_of`` is the moment they are read as of.
+    """
+
+    runs: tuple[Run, ...]
     as_of: datetime | None = None
+
+    @property
+    def count(self) -> int:
+        return sum(run.count for run in self.runs)
 
 
 @dataclass(frozen=True)
 class PageEnd:
-    """Where a page ended, ``(segment, key)``, and what its crawl was told when it began:
-    the total, kept steady, and each segment's greatest key then, which bounds the rows
-    the crawl reads (rows added since wait for the next crawl)."""
+    """Where a page ended, ``(run, key)``, and what its crawl was told when it began: the
+    total, kept steady, and the runs, which bound the rows the crawl reads (rows added
+    since wait for the next crawl)."""
 
     after: tuple[int, Any]
     total: int
-    tops: tuple[Any, ...]
+    runs: tuple[Run, ...]
     as_of: datetime | None = None
 
 
@@ -171,7 +192,7 @@ class PageMemory:
     def __init__(self, scope: str, cache: BaseCache | None = None, timeout: int | None = None):
         self.cache = cache
         self.timeout = timeout
-        self.prefix = "convertedin_feed:4:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
+        self.prefix = "convertedin_feed:5:" + hashlib.sha256(scope.encode()).hexdigest()[:32]
 
     @classmethod
     def for_scope(cls, scope: str) -> PageMemory:
@@ -189,12 +210,12 @@ class PageMemory:
     def enabled(self) -> bool:
         return self.cache is not None
 
-    def tally(self, segment: int = 0) -> Tally | None:
-        value = self._get(f"{self.prefix}:tally:{segment}")
+    def tally(self) -> Tally | None:
+        value = self._get(f"{self.prefix}:tally")
         return value if isinstance(value, Tally) else None
 
-    def remember_tally(self, segment: int, tally: Tally) -> None:
-        self._set(f"{self.prefix}:tally:{segment}", tally)
+    def remember_tally(self, tally: Tally) -> None:
+        self._set(f"{self.prefix}:tally", tally)
 
     def end_of(self, number: int, per_page: int) -> PageEnd | None:
         value = self._get(f"{self.prefix}:{per_page}:{number}")
@@ -245,64 +266,80 @@ def paginate(
 ) -> Page:
     """Cut page ``number`` from the segments, in their order; ``Page.chunks`` says which rows came from which.
 
-    In a running crawl that is one query per segment the page touches: the
-    rows after the previous page's end. Otherwise the total comes from the
-    memory (or a COUNT of each segment's queryset, without the joins ``select``
-    may add) and the rows from LIMIT/OFFSET. A page past the last costs no row
+    In a running crawl that is one query per run the page touches: the rows
+    after the previous page's end. Otherwise the total comes from the memory
+    (or a COUNT of each segment's queryset, without the joins ``select`` may
+    add) and the rows from LIMIT/OFFSET. A page past the last costs no row
     query; it is empty.
     """
     memory = memory or PageMemory("")
+    if not memory.enabled:
+        return _counted_page(segments, number, per_page)
     offset = (number - 1) * per_page
     previous = memory.end_of(number - 1, per_page) if number > 1 else None
     chunks: list[tuple[int, list[Any]]] = []
     wanted = per_page
-    tops: tuple[Any, ...] | None
     if previous is not None:
-        total, tops, as_of = previous.total, previous.tops, previous.as_of
+        total, runs, as_of = previous.total, previous.runs, previous.as_of
         start, after = previous.after
-        for index in range(start, len(segments)) if offset < total else ():
-            queryset = _bounded(segments[index].as_of(as_of), tops, index)
+        for index in range(start, len(runs)) if offset < total else ():
+            run = runs[index]
+            queryset = _run_rows(segments[run.segment], run, as_of)
             if queryset is None:
                 continue
             if index == start:
                 queryset = queryset.filter(pk__gt=after)
-            wanted -= _read(segments[index].select(queryset), 0, wanted, index, chunks)
+            wanted -= _read(segments[run.segment].select(queryset), 0, wanted, index, chunks)
             if not wanted:
                 break
     else:
         as_of = _crawl_moment(segments, memory, number)
-        tallies = [
-            _tally(segment.as_of(as_of), memory, index, crawl_start=number == 1, as_of=as_of)
-            for index, segment in enumerate(segments)
-        ]
-        total = sum(tally.count for tally in tallies)
-        tops = tuple(tally.top for tally in tallies) if memory.enabled else None
+        tally = _tally(segments, memory, crawl_start=number == 1, as_of=as_of)
+        total, runs = tally.count, tally.runs
         skip = offset
-        for index, segment in enumerate(segments) if offset < total else ():
-            count = tallies[index].count
-            queryset = _bounded(segment.as_of(as_of), tops, index)
-            if queryset is None or skip >= count:
-                skip -= min(skip, count)
+        for index, run in enumerate(runs) if offset < total else ():
+            queryset = _run_rows(segments[run.segment], run, as_of)
+            if queryset is None or skip >= run.count:
+                skip -= min(skip, run.count)
                 continue
-            wanted -= _read(segment.select(queryset), skip, wanted, index, chunks)
+            wanted -= _read(segments[run.segment].select(queryset), skip, wanted, index, chunks)
             skip = 0
             if not wanted:
                 break
     rows = [row for _, part in chunks for row in part]
-    if rows and tops is not None:
-        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total, tops=tops, as_of=as_of)
+    if rows:
+        end = PageEnd(after=(chunks[-1][0], rows[-1]["pk"]), total=total, runs=runs, as_of=as_of)
         memory.remember_end(number, per_page, end)
+    # Chunks name the run they came from; the records stage wants the segment.
+    served = tuple((runs[index].segment, part) for index, part in chunks)
+    return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=served)
+
+
+def _counted_page(segments: Sequence[Segment], number: int, per_page: int) -> Page:
+    """Without a memory: each segment counted, and the page cut by OFFSET from the rows as
+    they are now."""
+    counts = [segment.queryset.count() for segment in segments]
+    total = sum(counts)
+    chunks: list[tuple[int, list[Any]]] = []
+    skip, wanted = (number - 1) * per_page, per_page
+    for index, segment in enumerate(segments) if skip < total else ():
+        if skip >= counts[index]:
+            skip -= counts[index]
+            continue
+        wanted -= _read(segment.select(segment.queryset), skip, wanted, index, chunks)
+        skip = 0
+        if not wanted:
+            break
+    rows = [row for _, part in chunks for row in part]
     return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=tuple(chunks))
 
 
-def _bounded(
-    queryset: QuerySet[Any], tops: tuple[Any, ...] | None, index: int
-) -> QuerySet[Any] | None:
-    """The segment's rows as its crawl counted them: up to its top key then (``None``: empty)."""
-    if tops is None:  # nothing remembered: the rows as they are now
-        return queryset
-    top = tops[index]
-    return None if top is None else queryset.filter(pk__lte=top)
+def _run_rows(segment: Segment, run: Run, as_of: datetime | None) -> QuerySet[Any] | None:
+    """A run's rows: the segment's (as of the crawl's moment) within the run's keys."""
+    if run.top is None:  # the segment had no rows when counted
+        return None
+    queryset = segment.as_of(as_of).filter(pk__lte=run.top)
+    return queryset if run.after is None else queryset.filter(pk__gt=run.after)
 
 
 def _read(
@@ -316,45 +353,59 @@ def _read(
 
 def _crawl_moment(segments: Sequence[Segment], memory: PageMemory, number: int) -> datetime | None:
     """The moment rows filtered by time are read as of: now for a crawl's first page, else
-    the remembered one; ``None`` when nothing is filtered by time, or nothing remembered."""
-    if not memory.enabled or all(segment.at is None for segment in segments):
+    the remembered one; ``None`` when nothing is filtered by time."""
+    if all(segment.at is None for segment in segments):
         return None
-    tally = memory.tally(0) if number > 1 else None
+    tally = memory.tally() if number > 1 else None
     return tally.as_of if tally is not None and tally.as_of is not None else timezone.now()
 
 
 def _tally(
-    queryset: QuerySet[Any],
-    memory: PageMemory,
-    segment: int,
-    *,
-    crawl_start: bool,
-    as_of: datetime | None = None,
+    segments: Sequence[Segment], memory: PageMemory, *, crawl_start: bool, as_of: datetime | None
 ) -> Tally:
-    """The remembered tally; a crawl's first page adds the rows that arrived since it was counted.
+    """The remembered tally; a crawl's first page adds the rows that arrived since it was
+    counted, as runs at the end (see :class:`Tally`).
 
-    Keys grow with time, so new rows sort after the remembered top key: counting
-    them is an index range scan over the few new rows, not the table, and no
-    row present when the crawl starts can fall past its last page. Without a
-    memory, the rows are counted, and no top is needed. Rows filtered by time
-    are counted afresh for each new moment (``as_of``): which old rows match changes with it.
+    Keys grow with time, so new rows sort after a segment's greatest counted key:
+    counting them is an index range scan over the few new rows, not the table,
+    and no row present when the crawl starts can fall past its last page. Rows
+    filtered by time are counted afresh for each new moment (``as_of``): which old
+    rows match changes with it.
     """
-    if not memory.enabled:
-        return Tally(count=queryset.count(), top=None)
-    tally = memory.tally(segment)
+    tally = memory.tally()
     if tally is not None and tally.as_of != as_of:
         tally = None
     if tally is not None and not crawl_start:
         return tally
     if tally is None:
-        tally = Tally(count=queryset.count(), top=_top_key(queryset), as_of=as_of)
+        runs = []
+        for index, segment in enumerate(segments):
+            queryset = segment.as_of(as_of)
+            count = queryset.count()
+            runs.append(Run(index, None, _top_key(queryset) if count else None, count))
+        tally = Tally(runs=tuple(runs), as_of=as_of)
     else:
-        newer = queryset if tally.top is None else queryset.filter(pk__gt=tally.top)
-        arrived = newer.count()
-        if not arrived:
+        runs = list(tally.runs)
+        for index, segment in enumerate(segments):
+            counted = max(
+                (run.top for run in runs if run.segment == index and run.top is not None),
+                default=None,
+            )
+            queryset = segment.as_of(as_of)
+            newer = queryset if counted is None else queryset.filter(pk__gt=counted)
+            arrived = newer.count()
+            if not arrived:
+                continue
+            top = _top_key(queryset)
+            last = runs[-1]
+            if last.segment == index:  # the end of the order already: it grows in place
+                runs[-1] = Run(index, last.after, top, last.count + arrived)
+            else:
+                runs.append(Run(index, counted, top, arrived))
+        if runs == list(tally.runs):
             return tally
-        tally = Tally(count=tally.count + arrived, top=_top_key(queryset), as_of=as_of)
-    memory.remember_tally(segment, tally)
+        tally = Tally(runs=tuple(runs), as_of=as_of)
+    memory.remember_tally(tally)
     return tally
 
 

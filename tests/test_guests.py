@@ -269,3 +269,30 @@ def test_accounts_and_guests_added_mid_crawl_never_push_a_customer_out_of_it(pul
     assert served == existing
     # The next crawl has them.
     assert len(crawl(pull, "customers", per_page=2)) == 7 + 2 * 4
+
+
+def test_two_crawls_at_once_agree_when_an_account_arrives_between_their_starts(pull):
+    """Two crawls of one feed and page size share the remembered page ends. An account that
+    arrives between their first pages must not move the guests after it for either: it is
+    read after them, so each crawl serves every customer that was there exactly once."""
+    accounts = [account.pk for account in AccountFactory.create_batch(3)]
+    for n in range(3):
+        OrderFactory(guest=True, guest_email=f"guest{n}@example.com")
+    there = [*accounts, *(guest_id(f"guest{n}@example.com") for n in range(3))]
+
+    def page(number):
+        response = pull("customers", page=number, per_page=2)
+        assert response.status_code == 200, response.content
+        return [record["id"] for record in response.json()["data"]], response.json()["last_page"]
+
+    first = page(1)[0] + page(2)[0]  # the first crawl reads pages 1 and 2
+    newcomer = AccountFactory().pk
+    second, last = [], 1
+    for number in range(1, 5):  # the second crawl reads every page, writing the page ends
+        rows, last = page(number)
+        second += rows
+    first += page(3)[0]  # the first crawl goes on from the second's end of page 2
+
+    assert first == there
+    assert second == [*there, newcomer]
+    assert last == 4
