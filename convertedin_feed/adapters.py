@@ -338,27 +338,25 @@ class FeedAdapter(Adapter):
             f"({declaration!r}, or a dehydrate_id method): the filter could not be run in SQL."
         )
 
-    def record_key(self, value: Any) -> Any:
-        """``value``, an id as sent, as this adapter's ``id`` field holds it; ``ValueError``
-        (or Django's ``ValidationError``) when it cannot be one."""
-        return model_key(_field_at(self.get_model(), self.id_path()), value)
-
     def refused_ids(self, values: Iterable[Any]) -> list[Any]:
         """The ids in ``values`` that can be no record's of this feed."""
-        return [value for value in values if not self._fits(value)]
+        return self._keys(values)[1]
 
     def filter_ids(self, queryset: QuerySet[Any], values: Iterable[Any]) -> QuerySet[Any]:
         """The rows of ``queryset`` whose record id is one of ``values`` (ids that cannot
         be this adapter's match nothing)."""
-        keys = [self.record_key(value) for value in values if self._fits(value)]
-        return queryset.filter(**{f"{self.id_path()}__in": keys})
+        return queryset.filter(**{f"{self.id_path()}__in": self._keys(values)[0]})
 
-    def _fits(self, value: Any) -> bool:
-        try:
-            self.record_key(value)
-        except (ValueError, TypeError, ValidationError):
-            return False
-        return True
+    def _keys(self, values: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+        """``values`` as this adapter's keys, and those that cannot be one."""
+        field = _field_at(self.get_model(), self.id_path())
+        keys, refused = [], []
+        for value in values:
+            try:
+                keys.append(model_key(field, value))
+            except (ValueError, TypeError, ValidationError):
+                refused.append(value)
+        return keys, refused
 
 
 class GuestAdapter(FeedAdapter):
@@ -476,15 +474,13 @@ class GuestAdapter(FeedAdapter):
         return queryset.filter(**{f"{GUEST_KEY}__in": changed.values(GUEST_KEY)})
 
     def refused_ids(self, values: Iterable[Any]) -> list[Any]:
-        return [
-            value
-            for value in values
-            if not (isinstance(value, str) and self.guest_id_pattern.fullmatch(value))
-        ]
+        return [value for value in values if not self.is_guest_id(value)]
+
+    def is_guest_id(self, value: Any) -> bool:
+        return isinstance(value, str) and self.guest_id_pattern.fullmatch(value) is not None
 
     def filter_ids(self, queryset: QuerySet[Any], values: Iterable[Any]) -> QuerySet[Any]:
-        refused = self.refused_ids(values)
-        wanted = [value for value in values if value not in refused]
+        wanted = [value for value in values if self.is_guest_id(value)]
         guests = queryset.alias(**{_GUEST_ID: self.guest_id_expression()})
         return guests.filter(**{f"{_GUEST_ID}__in": wanted})
 

@@ -139,6 +139,10 @@ class Page:
         return self.offset + len(self.rows) if self.rows else None
 
 
+#: A run's ``top`` when nothing is remembered: every row of the segment, as it is now.
+UNBOUNDED: Any = object()
+
+
 @dataclass(frozen=True)
 class Run:
     """A stretch of one segment's rows in a crawl's order: keys after ``after`` (``None``:
@@ -268,13 +272,11 @@ def paginate(
 
     In a running crawl that is one query per run the page touches: the rows
     after the previous page's end. Otherwise the total comes from the memory
-    (or a COUNT of each segment's queryset, without the joins ``select`` may
-    add) and the rows from LIMIT/OFFSET. A page past the last costs no row
+    (or, without one, a COUNT of each segment's queryset, without the joins
+    ``select`` may add) and the rows from LIMIT/OFFSET. A page past the last costs no row
     query; it is empty.
     """
     memory = memory or PageMemory("")
-    if not memory.enabled:
-        return _counted_page(segments, number, per_page)
     offset = (number - 1) * per_page
     previous = memory.end_of(number - 1, per_page) if number > 1 else None
     chunks: list[tuple[int, list[Any]]] = []
@@ -315,29 +317,12 @@ def paginate(
     return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=served)
 
 
-def _counted_page(segments: Sequence[Segment], number: int, per_page: int) -> Page:
-    """Without a memory: each segment counted, and the page cut by OFFSET from the rows as
-    they are now."""
-    counts = [segment.queryset.count() for segment in segments]
-    total = sum(counts)
-    chunks: list[tuple[int, list[Any]]] = []
-    skip, wanted = (number - 1) * per_page, per_page
-    for index, segment in enumerate(segments) if skip < total else ():
-        if skip >= counts[index]:
-            skip -= counts[index]
-            continue
-        wanted -= _read(segment.select(segment.queryset), skip, wanted, index, chunks)
-        skip = 0
-        if not wanted:
-            break
-    rows = [row for _, part in chunks for row in part]
-    return Page(number=number, per_page=per_page, total=total, rows=rows, chunks=tuple(chunks))
-
-
 def _run_rows(segment: Segment, run: Run, as_of: datetime | None) -> QuerySet[Any] | None:
     """A run's rows: the segment's (as of the crawl's moment) within the run's keys."""
     if run.top is None:  # the segment had no rows when counted
         return None
+    if run.top is UNBOUNDED:  # nothing remembered: the rows as they are now
+        return segment.as_of(as_of)
     queryset = segment.as_of(as_of).filter(pk__lte=run.top)
     return queryset if run.after is None else queryset.filter(pk__gt=run.after)
 
@@ -354,7 +339,7 @@ def _read(
 def _crawl_moment(segments: Sequence[Segment], memory: PageMemory, number: int) -> datetime | None:
     """The moment rows filtered by time are read as of: now for a crawl's first page, else
     the remembered one; ``None`` when nothing is filtered by time."""
-    if all(segment.at is None for segment in segments):
+    if not memory.enabled or all(segment.at is None for segment in segments):
         return None
     tally = memory.tally() if number > 1 else None
     return tally.as_of if tally is not None and tally.as_of is not None else timezone.now()
@@ -372,6 +357,9 @@ def _tally(
     filtered by time are counted afresh for each new moment (``as_of``): which old
     rows match changes with it.
     """
+    if not memory.enabled:  # each segment counted on every page, and cut by OFFSET
+        counts = (segment.queryset.count() for segment in segments)
+        return Tally(runs=tuple(Run(i, None, UNBOUNDED, n) for i, n in enumerate(counts)))
     tally = memory.tally()
     if tally is not None and tally.as_of != as_of:
         tally = None
