@@ -93,6 +93,15 @@ DEFAULTS: dict[str, Any] = {
     # for total_spent over orders in several currencies; or the dotted path of
     # a function that returns that mapping.
     "OSCAR_EXCHANGE_RATES": {},
+    # Count requests per feed and hour, and follow crawls, for the admin page
+    # (convertedin_feed.stats): one small write per request. False turns it off.
+    "STATS": True,
+    # Days the hourly counts are kept; older ones are pruned as new hours start
+    # (and by ``manage.py convertedin_feed prune``).
+    "STATS_DAYS": 30,
+    # Seconds without a page that end a crawl: a crawl is pages 1, 2, 3 ... of
+    # one feed, from one client, each within this gap of the one before.
+    "CRAWL_GAP": 600,
 }
 
 

@@ -112,6 +112,12 @@ class FeedPagination:
         return Response(self.get_paginated_data(records), headers=NO_STORE)
 
 
+def page_scope(feed: str, adapter_class: type[Any], filters: Sequence[tuple[str, Any]] = ()) -> str:
+    """What a remembered total or page end depends on: feed, adapter, database, filters."""
+    adapter = f"{adapter_class.__module__}.{adapter_class.__qualname__}"
+    return repr((feed, adapter, feed_settings.DATABASE, list(filters)))
+
+
 @dataclass(frozen=True)
 class Page:
     number: int

@@ -31,7 +31,8 @@ from convertedin_feed.collector import collector_paused
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import Feed
 from convertedin_feed.filters import FeedFilterSet, refuse_change_filters
-from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment
+from convertedin_feed import stats
+from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment, page_scope
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.plans import Part, parts_of, read_records
 from convertedin_feed.record_errors import RecordError
@@ -64,9 +65,12 @@ class FeedView(APIView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         started = time.perf_counter()
         self.paginator: FeedPagination | None = None
+        self.scope: str | None = None
         response = super().dispatch(request, *args, **kwargs)
         served = self.paginator.page if self.paginator is not None else None
-        log_request(self.feed.name, request, response, served, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        log_request(self.feed.name, request, response, served, seconds)
+        stats.record(self.feed.name, request, response, served, seconds, self.scope)
         if response.status_code < 500:
             # Our line is the log of a refused request; django.request's would add
             # the request itself, URL and all, and a URL may hold a refused token.
@@ -106,7 +110,7 @@ class FeedView(APIView):
         refuse_change_filters(request.data, feed.filterset_class)
         parts = parts_of(adapter, feed.schema.documented_keys())
         segments = [self.segment(part, adapter) for part in parts]
-        scope = self.page_scope(adapter, paginator)
+        scope = self.scope = self.page_scope(adapter, paginator)
         with collector_paused():  # rows, records and their rendering hold no cycles
             page = paginator.paginate_segments(segments, request, scope)
             records, problems = read_records(parts, page.chunks)
@@ -118,8 +122,7 @@ class FeedView(APIView):
         return paginator.get_paginated_response(data)  # type: ignore[arg-type]
 
     def page_scope(self, adapter: Any, paginator: FeedPagination) -> str:
-        """What a remembered total or page end depends on: feed, adapter, database, filters."""
-        adapter_class = type(adapter)
+        """What a remembered total or page end depends on (:func:`~convertedin_feed.pagination.page_scope`)."""
         filters: list[tuple[str, Any]] = []
         if self.feed.filterset_class is not None:
             # Every field but the paging ones and the token: a filter's widget
@@ -129,14 +132,7 @@ class FeedView(APIView):
             for name in sorted(set(data) - ignored):
                 values = data.getlist(name) if hasattr(data, "getlist") else data[name]
                 filters.append((name, values))
-        return repr(
-            (
-                self.feed.name,
-                f"{adapter_class.__module__}.{adapter_class.__qualname__}",
-                feed_settings.DATABASE,
-                filters,
-            )
-        )
+        return page_scope(self.feed.name, type(adapter), filters)
 
     def segment(self, part: Part, feed_adapter: Any) -> Segment:
         """One source of the feed's rows, filtered by its own adapter; with a change filter
