@@ -63,10 +63,10 @@ class FeedHour(models.Model):
 
     class Meta:
         ordering = ("-hour", "feed")
-        constraints = [models.UniqueConstraint(fields=("feed", "hour"), name="feedhour_once")]
-        indexes = [models.Index(fields=("hour",), name="feedhour_hour")]
+        constraints = (models.UniqueConstraint(fields=("feed", "hour"), name="feedhour_once"),)
+        indexes = (models.Index(fields=("hour",), name="feedhour_hour"),)
         default_permissions = ()
-        permissions = [("view_feeds_page", "Can view the Converted.in feeds page")]
+        permissions = (("view_feeds_page", "Can view the Converted.in feeds page"),)
         verbose_name = "Converted.in feed"
         verbose_name_plural = "Converted.in feeds"
 

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from convertedin_feed import stats
 from convertedin_feed.auth import (
     FeedTokenAuthentication,
     IsPlatform,
@@ -31,7 +32,6 @@ from convertedin_feed.collector import collector_paused
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import Feed
 from convertedin_feed.filters import FeedFilterSet, refuse_change_filters
-from convertedin_feed import stats
 from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment, page_scope
 from convertedin_feed.parsers import PARSER_CLASSES
 from convertedin_feed.plans import Part, parts_of, read_records
