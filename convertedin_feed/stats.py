@@ -73,7 +73,7 @@ def record(
     """Count one answered request of ``feed``; ``scope`` names a paged crawl it may belong to."""
     if not feed_settings.STATS:
         return
-    now = timezone.now()
+    now = current_time()
     changes: dict[str, Any] = {
         "requests": F("requests") + 1,
         "duration_ms": F("duration_ms") + seconds * 1000,
@@ -97,6 +97,11 @@ def record(
         add_to_hour(feed, now, changes)
     except DatabaseError:
         logger.error("Feed request could not be counted (convertedin_feed.stats)", exc_info=True)
+
+
+def current_time() -> datetime:
+    """Now: what every count and crawl is stamped with."""
+    return timezone.now()
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -125,7 +130,7 @@ def add_to_hour(feed: str, now: datetime, changes: dict[str, Any]) -> None:
 
 def prune(now: datetime | None = None, using: str | None = None) -> int:
     """Delete the hours older than ``STATS_DAYS`` days; how many rows went."""
-    now = now or timezone.now()
+    now = now or current_time()
     cutoff = hour_of(now) - timedelta(days=feed_settings.STATS_DAYS)
     alias = using or router.db_for_write(FeedHour)
     deleted, _ = FeedHour.objects.using(alias).filter(hour__lt=cutoff).delete()

@@ -51,6 +51,9 @@ class FeedView(APIView):
 
     #: The feed this view serves (``as_view(feed=...)``).
     feed: ClassVar[Feed] = None  # type: ignore[assignment]
+    #: Whether requests count for the admin page (``stats``); the app's own in-process
+    #: tools (audit, crawl, preview) are not the platform, and pass ``False``.
+    counted: ClassVar[bool] = True
 
     http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
     authentication_classes = (FeedTokenAuthentication,)
@@ -70,7 +73,8 @@ class FeedView(APIView):
         served = self.paginator.page if self.paginator is not None else None
         seconds = time.perf_counter() - started
         log_request(self.feed.name, request, response, served, seconds)
-        stats.record(self.feed.name, request, response, served, seconds, self.scope)
+        if self.counted:
+            stats.record(self.feed.name, request, response, served, seconds, self.scope)
         if response.status_code < 500:
             # Our line is the log of a refused request; django.request's would add
             # the request itself, URL and all, and a URL may hold a refused token.

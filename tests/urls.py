@@ -1,3 +1,7 @@
+from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [path("", include("convertedin_feed.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("convertedin_feed.urls")),
+]

@@ -52,7 +52,7 @@ class InProcess:
         from convertedin_feed.views import FeedView
 
         request = self.factory.post(f"/convertedin/{feed.name}", {"token": self.token, **fields})
-        response = FeedView.as_view(feed=feed)(request)
+        response = FeedView.as_view(feed=feed, counted=False)(request)
         response.render()
         return response.status_code, bytes(response.content)
 

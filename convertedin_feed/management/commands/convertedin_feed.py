@@ -24,6 +24,7 @@ from typing import IO, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from convertedin_feed import stats
 from convertedin_feed.conf import feed_settings
 from convertedin_feed.exceptions import UnknownFeed
 from convertedin_feed.feeds import Feed, configured_feeds, feed_names, get_feed
@@ -143,11 +144,22 @@ class Command(BaseCommand):
             "token",
             help="Print a new random token and the setting that uses it.",
         )
+        subcommands.add_parser(
+            "prune",
+            help="Delete the admin page's hourly counts older than STATS_DAYS days.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         subcommand = options["subcommand"]
         if subcommand == "token":
             self.token()
+            return
+        if subcommand == "prune":
+            deleted = stats.prune()
+            self.stdout.write(
+                f"Deleted {deleted} hourly count{'s' if deleted != 1 else ''} "
+                f"older than {feed_settings.STATS_DAYS} days."
+            )
             return
         with reachable_database(feed_settings.DATABASE or "default"):
             if subcommand == "preview":
