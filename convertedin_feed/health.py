@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Max, Sum
 from django.http import HttpRequest
@@ -143,12 +142,8 @@ def feed_url(feed: Feed, request: HttpRequest | None) -> str | None:
 def token_source() -> str:
     """Where the accepted tokens are configured; never any part of a token."""
     if feed_settings.TOKENS is not None:
-        return f"the {SETTING_NAME}['TOKENS'] setting (settings.{_settings_module()})"
+        return f"the {SETTING_NAME}['TOKENS'] setting"
     return f"the {TOKEN_ENVIRONMENT_VARIABLE} environment variable"
-
-
-def _settings_module() -> str:
-    return getattr(settings, "SETTINGS_MODULE", None) or "py"
 
 
 def chart_rows(data: Health) -> list[tuple[datetime, list[int]]]:
