@@ -32,6 +32,9 @@ deep), whose queries per page must not grow with the tree's depth: a crawl of
 one root a page, over the seeded roots and then two roots added without
 children (removed after), counts both.
 
+The admin page's request counts (``STATS``): a crawl of orders on a worker with them
+on and one with them off, in turns (pages/s each, and on/off).
+
 Then ``ours`` alone: a real full crawl (every row once, in order) on a fresh worker,
 whose memory growth is its peak (VmHWM) less its idle RSS; and two crawlers at once
 against one worker and then two, sharing a Redis cache (pages/s, the ratio, and the
@@ -155,6 +158,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=int,
         default=3,
         help="rounds of one worker then two; each figure is their median (%(default)s)",
+    )
+    parser.add_argument(
+        "--stats-pages",
+        type=int,
+        default=40,
+        help="pages of orders each crawl reads with STATS on and off (%(default)s)",
+    )
+    parser.add_argument(
+        "--stats-rounds",
+        type=int,
+        default=5,
+        help="crawls with STATS on and off, in turns; each figure is their median (%(default)s)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -409,6 +424,63 @@ def throughput(env, token, totals, page_end, seen, args, log_dir) -> dict:
     }
 
 
+def stats_cost(env, token, totals, page_end, seen, conn, args, log_dir) -> dict:
+    """Pages/s of a crawl of orders with the admin page's counts on (``STATS``, the
+    default) and off, on two workers side by side, crawling in turns.
+
+    Each round crawls pages 1 .. ``--stats-pages`` (a crawl the counts follow and
+    write) on one worker and then the other, the order swapped each round; each
+    figure is the median of the rounds. The counted pages are read back from the
+    table, so a worker that counted nothing (or one that should not have) fails the run.
+    """
+    per_page = args.per_page[0]
+    pages = min(args.stats_pages, crawl.last_page(totals["orders"], per_page))
+    rates: dict[str, list[float]] = {"on": [], "off": []}
+    before = _counted_pages(conn)
+    with (
+        server.gunicorn(env, workers=1, log_dir=log_dir) as on,
+        server.gunicorn(env | {"BENCHMARK_STATS": "0"}, workers=1, log_dir=log_dir) as off,
+    ):
+        clients = {
+            "on": crawl.Client(on.url, token, totals, page_end, seen),
+            "off": crawl.Client(off.url, token, totals, page_end, seen),
+        }
+        for client in clients.values():
+            for _ in range(WARM_UP):
+                client.get(OURS, 1, per_page)
+        warmed = _counted_pages(conn)
+        for turn in range(args.stats_rounds):
+            progress(f"counts on and off, round {turn + 1}: {pages} pages each")
+            for name in ("on", "off") if turn % 2 == 0 else ("off", "on"):
+                replies = [clients[name].get(OURS, n, per_page) for n in range(1, pages + 1)]
+                rates[name].append(1000 * len(replies) / sum(r.ms for r in replies))
+        for client in clients.values():
+            client.close()
+    counted = _counted_pages(conn) - warmed
+    if counted != args.stats_rounds * pages or warmed - before < WARM_UP:
+        raise crawl.CrawlError(
+            f"STATS on should count {args.stats_rounds * pages} pages and off none: "
+            f"{counted} counted"
+        )
+    on_rate, off_rate = statistics.median(rates["on"]), statistics.median(rates["off"])
+    return {
+        "per_page": per_page,
+        "pages": pages,
+        "rounds": args.stats_rounds,
+        "on_pages_s": on_rate,
+        "off_pages_s": off_rate,
+        "ratio": on_rate / off_rate,
+        "rates": rates,
+    }
+
+
+def _counted_pages(conn: psycopg.Connection) -> int:
+    row = conn.execute(
+        "SELECT COALESCE(SUM(pages), 0) FROM convertedin_feed_feedhour WHERE feed = 'orders'"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def print_report(results: dict, found: list[report.Target]) -> None:
     m, data = results["machine"], results["data"]
     print(
@@ -458,6 +530,13 @@ def print_report(results: dict, found: list[report.Target]) -> None:
             f"({t['one_worker_busy_cores']:.2f} cores busy), 2 workers "
             f"{t['two_workers_pages_s']:.2f} pages/s ({t['two_workers_busy_cores']:.2f} cores busy); "
             f"pages per busy core-second, 2 workers over 1: {t['per_core_ratio']:.2f}"
+        )
+    if results.get("stats"):
+        s = results["stats"]
+        print(
+            f"admin page counts (STATS), crawls of {s['pages']} pages at per_page={s['per_page']}, "
+            f"median of {s['rounds']} each: on {s['on_pages_s']:.1f} pages/s, "
+            f"off {s['off_pages_s']:.1f} pages/s; on/off {s['ratio']:.2f}"
         )
     print()
     print(report.targets_table(found))
@@ -533,6 +612,7 @@ def run(args) -> int:
             client = crawl.Client(srv.url, token, totals, page_end, seen)
             results |= measure_all(client, args)
             client.close()
+        results["stats"] = stats_cost(env, token, totals, page_end, seen, conn, args, log_dir)
         progress("categories: queries a page, deep roots and childless ones")
         results["category_queries"] = category_queries(env, token, conn, log_dir)
         if not args.skip_full_crawl:

@@ -41,7 +41,7 @@ class FeedHealth:
     name: str
     url: str | None
     records: int | None = None
-    #: ``"remembered"`` (a crawl's total, still fresh), ``"counted"`` or ``"one record"``.
+    #: ``"remembered"`` (a crawl's total, still fresh), ``"counted"``, or ``""`` (one record).
     records_source: str = ""
     problem: str = ""
     last_crawl: FeedHour | None = None
@@ -119,7 +119,7 @@ def feed_health(feed: Feed, request: HttpRequest | None, day_ago: datetime) -> F
 def available(feed: Feed, request: HttpRequest | None) -> tuple[int, str]:
     """Records the feed holds now: a fresh remembered total, else counted."""
     if not feed.paged:
-        return 1, "one record"
+        return 1, ""
     adapter = feed.get_adapter(request)
     tally = PageMemory.for_scope(page_scope(feed.name, type(adapter))).tally()
     if tally is not None and tally.as_of is None:

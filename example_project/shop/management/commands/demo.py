@@ -1,5 +1,9 @@
 """``manage.py demo``: migrate, seed, print a token and curl commands, serve.
 
+It also makes the shop owner's admin login (``owner``, staff with the
+``convertedin_feed.view_feeds_page`` permission only), its password kept in
+``demo-owner-password`` beside the token, and prints the feeds page's address.
+
 From the repository root: ``python example_project/manage.py demo``.
 
 The token: ``CONVERTEDIN_FEED_TOKEN`` when set; else the one a demo generated
@@ -11,6 +15,7 @@ import os
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -18,6 +23,9 @@ from convertedin_feed.conf import TOKEN_ENVIRONMENT_VARIABLE
 from convertedin_feed.tools.database import reachable_database
 from shop.management.commands.seed_demo import DATABASE_HINT
 from shop.models import Category, Client
+
+#: The shop owner's admin user, who may see the Converted.in feeds page and nothing else.
+OWNER = "owner"
 
 
 class Command(BaseCommand):
@@ -52,6 +60,7 @@ class Command(BaseCommand):
             )
 
         token = self.token()
+        password = self.owner()
 
         base = f"http://{_browsable_host(addrport)}/convertedin"
         # A root category: its products include those of its subcategories.
@@ -76,9 +85,35 @@ class Command(BaseCommand):
             "Customers, page 1 (the customers document spells per_page as par_page):\n"
             f"  curl -X POST {base}/customers -F token={token} -F page=1 -F par_page=5\n\n"
             "Orders, page 1:\n"
-            f"  curl -X POST {base}/orders -F token={token} -F page=1 -F per_page=5\n"
+            f"  curl -X POST {base}/orders -F token={token} -F page=1 -F per_page=5\n\n"
+            "The Converted.in feeds page of the admin (requests counted, crawls, errors):\n"
+            f"  http://{_browsable_host(addrport)}/admin/convertedin_feed/feedhour/\n"
+            f"  user {OWNER}, password {password}\n"
         )
         call_command("runserver", addrport, use_reloader=False, skip_checks=False)
+
+    def owner(self):
+        """The owner's admin password: the kept one, else a new one (the user made anew)."""
+        path = settings.DEMO_TOKEN_FILE.with_name("demo-owner-password")
+        try:
+            password = path.read_text().strip()
+        except OSError:
+            password = ""
+        user = User.objects.filter(username=OWNER).first()
+        if not password or user is None or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            path.write_text(password + "\n")
+            path.chmod(0o600)
+            user = user or User(username=OWNER)
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            user.user_permissions.add(
+                Permission.objects.get(
+                    content_type__app_label="convertedin_feed", codename="view_feeds_page"
+                )
+            )
+        return password
 
     def token(self):
         """The environment's token, else the demo's kept one, else a new one, kept."""
