@@ -8,7 +8,8 @@ UPDATE (the hour's first request inserts the row, and prunes rows older than
 A crawl is followed in the ``CACHE`` alias: page 1 of a feed from a client
 starts one, each next page (within ``CRAWL_GAP`` seconds) carries it on, and the
 last page writes it, in that same UPDATE. Without a cache, requests are counted
-and crawls are not followed.
+and crawls are not followed; a cache that fails is logged (``WARNING``) and the
+crawl is not followed either.
 
 Counting never fails a page: a database error is logged (``ERROR``, with its
 traceback) and the answer goes out as built.

@@ -298,3 +298,19 @@ def test_a_database_that_is_down_is_still_a_503_and_the_next_page_is_counted(pul
     ]
     assert pull("orders").status_code == 200
     assert (the_hour().requests, the_hour().pages, the_hour().server_errors) == (1, 1, 0)
+
+
+def test_a_failing_cache_is_logged_and_the_page_still_counted(pull, monkeypatch, caplog):
+    BasketFactory.create_batch(3)
+
+    class Down:
+        def get(self, key):
+            raise ConnectionError("cache server gone")
+
+    monkeypatch.setattr(stats, "crawl_cache", lambda: Down())
+    assert pull("orders", page=1, per_page=2).status_code == 200
+    [logged] = [
+        r for r in caplog.records if r.name == "convertedin_feed" and r.levelno == logging.WARNING
+    ]
+    assert logged.getMessage() == "Feed cache failed; the crawl of orders is not followed"
+    assert (the_hour().pages, the_hour().crawls) == (1, 0)
