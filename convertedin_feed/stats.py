@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -114,7 +115,11 @@ def add_to_hour(feed: str, now: datetime, changes: dict[str, Any]) -> None:
     hour = hour_of(now)
     alias = router.db_for_write(FeedHour)
     rows = FeedHour.objects.using(alias).filter(feed=feed, hour=hour)
-    with transaction.atomic(using=alias):  # a savepoint: a failure never spoils the shop's
+    # Inside the shop's transaction (ATOMIC_REQUESTS), a savepoint, so that a failure
+    # never spoils it; in autocommit, the UPDATE alone, without a BEGIN and a COMMIT.
+    connection = transaction.get_connection(alias)
+    guard = transaction.atomic(using=alias) if connection.in_atomic_block else nullcontext()
+    with guard:
         if rows.update(**changes):
             return
         try:
