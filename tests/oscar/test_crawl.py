@@ -32,6 +32,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from convertedin_feed.feeds import BUILTIN_FEEDS
+from convertedin_feed.health import health
 from convertedin_feed.keytree import MONEY
 from convertedin_feed.money import minor_units
 from convertedin_feed.schemas import FINANCIAL_STATUSES
@@ -76,15 +77,16 @@ def violations(feed, body):
 
 
 def crawl(base_url, per_page):
-    """Every feed, as the platform reads it: ``{feed: [record, ...]}``."""
-    served = {}
+    """Every feed, as the platform reads it: ``{feed: [record, ...]}``, and how many pages
+    each took: ``{feed: pages}``."""
+    served, pages = {}, {}
     for name, feed in FEEDS.items():
         url = f"{base_url}/convertedin/{name}"
         if not feed.paged:
             status, body = post(url, {"token": settings.TEST_TOKEN})
             assert status == 200, body
             assert violations(name, body) == []
-            served[name] = [body["data"]]
+            served[name], pages[name] = [body["data"]], 1
             continue
         served[name], page, last_page = [], 1, 1
         while page <= last_page:
@@ -97,7 +99,8 @@ def crawl(base_url, per_page):
             served[name] += body["data"]
             page += 1
         assert page > 2 or name == "categories", f"{name}: crawl more than one page"
-    return served
+        pages[name] = page - 1
+    return served, pages
 
 
 def is_money(value, currency):
@@ -153,20 +156,22 @@ def depth(category):
 
 @pytest.fixture
 def crawled(live_server, caplog):
-    """The shop, crawled with ``RECORD_ERRORS = "skip"``: the feeds and the log's warnings."""
+    """The shop, crawled with ``RECORD_ERRORS = "skip"`` and the requests counted (``STATS``):
+    the feeds and the log's warnings."""
     shop = build_shop()
-    feeds = {**settings.CONVERTEDIN_FEED, "RECORD_ERRORS": "skip"}
+    feeds = {**settings.CONVERTEDIN_FEED, "RECORD_ERRORS": "skip", "STATS": True}
     with (
         override_settings(CONVERTEDIN_FEED=feeds),
         caplog.at_level(logging.WARNING, logger="convertedin_feed"),
     ):
-        served = crawl(live_server.url, per_page=3)
+        served, pages = crawl(live_server.url, per_page=3)
+        seen = health()
     warnings = [r for r in caplog.records if r.name.startswith("convertedin_feed")]
-    return shop, served, warnings
+    return shop, served, warnings, pages, seen
 
 
 def test_every_record_carries_every_required_key_with_a_valid_value(crawled):
-    _, served, _ = crawled
+    _, served, *_ = crawled
     store_currency = settings.OSCAR_DEFAULT_CURRENCY
     problems = []
     for name, records in served.items():
@@ -191,7 +196,7 @@ def test_every_record_carries_every_required_key_with_a_valid_value(crawled):
 
 
 def test_every_row_of_the_shop_is_served_once_but_the_deleted_account_s_order(crawled):
-    shop, served, _ = crawled
+    shop, served, *_ = crawled
     [gone] = shop.deleted_account_orders
     orders = [order["id"] for order in served["orders"]]
     assert orders == sorted(
@@ -212,7 +217,7 @@ def test_every_row_of_the_shop_is_served_once_but_the_deleted_account_s_order(cr
 
 
 def test_every_reference_is_to_a_record_of_its_feed(crawled):
-    _, served, _ = crawled
+    _, served, *_ = crawled
     customers = {customer["id"] for customer in served["customers"]}
     products = {product["id"] for product in served["products"]}
     categories = {str(pk) for pk in category_ids(served["categories"])}
@@ -231,7 +236,7 @@ def test_every_reference_is_to_a_record_of_its_feed(crawled):
 
 
 def test_every_total_equals_what_oscar_s_own_properties_compute(crawled):
-    _, served, _ = crawled
+    _, served, *_ = crawled
     assert served["orders"]
     assert any(order["total_discounts"] for order in served["orders"])
     assert {order["currency"] for order in served["orders"]} == {"EGP", "USD"}
@@ -244,7 +249,7 @@ def test_every_total_equals_what_oscar_s_own_properties_compute(crawled):
 
 
 def test_the_deleted_account_s_order_is_left_out_and_the_log_names_it_and_nothing_else(crawled):
-    shop, served, warnings = crawled
+    shop, served, warnings, *_ = crawled
     [gone] = shop.deleted_account_orders
     [line_gone] = [
         line for line in shop.deleted_product_orders[0].lines.all() if line.product_id is None
@@ -259,3 +264,18 @@ def test_the_deleted_account_s_order_is_left_out_and_the_log_names_it_and_nothin
     assert dropped == [("line item", line_gone.pk, shop.deleted_product_orders[0].pk)]
     assert len(warnings) == 2, [r.getMessage() for r in warnings]
     assert gone.pk not in {order["id"] for order in served["orders"]}
+
+
+def test_the_admin_page_counts_the_crawl_as_the_platform_made_it(crawled):
+    _, served, _, pages, seen = crawled
+    for feed in seen.feeds:
+        assert (feed.error_total, feed.last_request_at is not None) == (0, True), feed.name
+        if not FEEDS[feed.name].paged:
+            assert feed.last_crawl is None, feed.name
+            continue
+        crawl = feed.last_crawl
+        counted = (crawl.crawls, crawl.crawl_pages, crawl.crawl_records)
+        assert counted == (1, pages[feed.name], len(served[feed.name])), feed.name
+        assert crawl.crawl_started_at <= crawl.crawl_finished_at
+    served_pages = {name: sum(hours.values()) for name, hours in seen.series}
+    assert served_pages == pages
