@@ -21,14 +21,11 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.test_example_project import MANAGE, ROOT, free_port, manage_in, shop_env
+from tests.test_example_project import MANAGE, ROOT, manage_in, serve, shop_env
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -56,12 +53,13 @@ def demo(tmp_path_factory):
     del env["CONVERTEDIN_FEED_TOKEN"]
     small = ["--customers", "20", "--orders", "60", "--products", "15", "--categories", "6"]
     log_path = tmp / "demo.log"
-    for _ in range(3):  # a port another test took meanwhile: runserver exits, start again
-        server, base = start_demo(env, small, log_path)
-        if server is not None:
-            break
-    else:
-        raise AssertionError(log_path.read_text())
+    server, base = serve(
+        env,
+        log_path,
+        lambda address: ["demo", "--addrport", address, *small],
+        lambda printed: (re.findall(r"^Token: (\S+)$", printed, re.M) or [None])[0],
+        timeout=120,
+    )
     try:
         printed = log_path.read_text()
         token = re.search(r"^Token: (\S+)$", printed, re.M).group(1)
@@ -78,34 +76,6 @@ def demo(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def start_demo(env, small, log_path):
-    """``manage.py demo`` on a free port, once it serves this demo's token (so no other
-    test's server that took the port meanwhile is mistaken for it); ``None`` if it exited."""
-    port = free_port()
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, MANAGE, "demo", "--addrport", f"127.0.0.1:{port}", *small],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while server.poll() is None:
-        token = re.search(r"^Token: (\S+)$", log_path.read_text(), re.M)
-        if token:
-            form = urllib.parse.urlencode({"token": token.group(1)}).encode()
-            try:
-                with urllib.request.urlopen(f"{base}/convertedin/storeinfo", form, timeout=5):
-                    return server, base  # a 200: this demo's server
-            except OSError:  # not serving yet, or another server's 401
-                pass
-        assert time.monotonic() < deadline, log_path.read_text()
-        time.sleep(0.2)
-    return None, base
 
 
 @pytest.fixture(scope="module")

@@ -110,6 +110,44 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def serve(env, log_path, command, token, *, timeout=60, attempts=3):
+    """``manage.py *command(address)`` on a free port, once it serves ``token``: the server
+    process and its base URL.
+
+    ``token`` is the token, or a function of the server's output that finds it there. Ready
+    means a 200 from storeinfo with that token, so another test's server that took the port
+    meanwhile is never mistaken for this one; if this one exits (the port was taken), it
+    starts again on another port.
+    """
+    for _ in range(attempts):
+        address = f"127.0.0.1:{free_port()}"
+        with log_path.open("w") as log:
+            server = subprocess.Popen(
+                [sys.executable, MANAGE, *command(address)],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://{address}"
+        deadline = time.monotonic() + timeout
+        while server.poll() is None:
+            found = token(log_path.read_text()) if callable(token) else token
+            if found:
+                form = urllib.parse.urlencode({"token": found}).encode()
+                try:
+                    with OPENER.open(f"{base}/convertedin/storeinfo", form, timeout=5):
+                        return server, base  # a 200: this server
+                except OSError:  # not serving yet, or another server's 401
+                    pass
+            if time.monotonic() > deadline:
+                server.kill()
+                server.wait()
+                raise AssertionError(f"not serving after {timeout} s:\n{log_path.read_text()}")
+            time.sleep(0.1)
+    raise AssertionError(f"exited {attempts} times:\n{log_path.read_text()}")
+
+
 def shop_env(database):
     """The environment a newcomer runs manage.py in, on the SQLite file ``database``."""
     env = dict(os.environ)
@@ -151,28 +189,13 @@ def shop(tmp_path_factory):
     seeded = manage("seed_demo", "--customers", "30", "--orders", "80", "--seed", "4")
     assert "80 purchases" in seeded
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/convertedin"
-    log_path = tmp / "runserver.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, MANAGE, "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    token = env["CONVERTEDIN_FEED_TOKEN"]
+    server, base = serve(
+        env, tmp / "runserver.log", lambda address: ["runserver", "--noreload", address], token
+    )
+    url = f"{base}/convertedin"
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            assert server.poll() is None, f"runserver exited:\n{log_path.read_text()}"
-            try:
-                post(f"{url}/customers", {})
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"no answer:\n{log_path.read_text()}"
-                time.sleep(0.1)
-        yield Shop(url=url, token=env["CONVERTEDIN_FEED_TOKEN"], database=database, manage=manage)
+        yield Shop(url=url, token=token, database=database, manage=manage)
     finally:
         server.terminate()
         try:
