@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import hypothesis
@@ -40,7 +41,7 @@ ORDER_KEYS = set(ORDER_DOCUMENTED_KEYS)
 LINE_ITEM_KEYS = {"product_id", "quantity", "price"}
 ENVELOPE_KEYS = tuple(PAGINATION_ENVELOPE_KEYS)
 
-DOCUMENT = json.loads((ROOT / "convertedin_feed" / "openapi.json").read_text())
+DOCUMENT = json.loads(resources.files("convertedin_feed").joinpath("openapi.json").read_text())
 
 
 #: The example shop's keys: 64-bit integers.
