@@ -28,6 +28,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 import schemathesis
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from tests.test_customers_feed import DOCUMENTED_KEYS as CUSTOMER_DOCUMENTED_KEYS
 from tests.test_orders_feed import DOCUMENTED_KEYS as ORDER_DOCUMENTED_KEYS
@@ -656,9 +657,17 @@ def test_wrong_token_is_refused_with_json(shop, feed):
 @OPENAPI.parametrize()
 @hypothesis.settings(max_examples=200, derandomize=True, deadline=None)
 def test_schemathesis_finds_nothing_against_the_live_shop(case, shop):
-    """Requests generated from the shipped OpenAPI document: every answer is documented, none a 5xx."""
+    """Requests generated from the shipped OpenAPI document: every answer is documented, none a 5xx.
+
+    Every body gets the shop's token, to reach past the token check into paging and
+    records. That makes many of schemathesis's negative cases valid requests (the token
+    it left out or mangled is back), and releases before 4.32 judge the case they
+    generated rather than the request sent; so its negative-data check is left out here.
+    That invalid paging and fields are refused, 422 for each, tests/test_fuzz.py and
+    tests/test_errors.py hold at the view.
+    """
     if isinstance(case.body, dict):
-        # Past the token check, into paging and records. Assigned, not mutated, so that
-        # schemathesis judges the request it sends, not the one it generated.
         case.body = {**case.body, "token": shop.token}
-    case.call_and_validate(base_url=shop.url.removesuffix("/convertedin"))
+    case.call_and_validate(
+        base_url=shop.url.removesuffix("/convertedin"), excluded_checks=[negative_data_rejection]
+    )
