@@ -29,7 +29,8 @@ INSTALLED = os.environ.get("CONVERTEDIN_FEED_INSTALLED", "")
 
 URLS = dict(url.split(", ", 1) for url in META.get_all("Project-URL"))
 REPOSITORY = URLS["Source"]
-#: The extras installed with the runtime's requirements: ``test``, unless tox says more.
+#: The extras whose floors this environment holds, with the runtime's: ``test``, unless
+#: tox names others (each lowest-direct environment names those it installs).
 EXTRAS = set(os.environ.get("CONVERTEDIN_FEED_EXTRAS", "test").split(","))
 
 
