@@ -205,5 +205,20 @@ def test_every_dependency_is_installed_at_its_floor_in_the_lowest_environment(re
         assert requirement.specifier.contains(installed, prereleases=True)
 
 
+TOX_INI = (ROOT / "tox.ini").read_text(encoding="utf-8")
+
+
+def test_every_extra_s_floors_are_held_by_a_lowest_environment():
+    """Each extra is one a lowest-direct tox environment names (and so checks at its
+    floors with the test above), or asks only what the test extra asks."""
+    held = {"test"}
+    for extras in re.findall(r"CONVERTEDIN_FEED_EXTRAS = (\S+)", TOX_INI):
+        held |= set(extras.split(","))
+    test = {str(r) for r in declared({"test"}) if r.marker}
+    for extra in set(META.get_all("Provides-Extra")) - held:
+        asks = {str(r) for r in declared({extra}) if r.marker}
+        assert {a.replace(f'"{extra}"', '"test"') for a in asks} <= test, extra
+
+
 def test_every_requirement_has_a_floor():
     assert [str(r) for r in declared(set(META.get_all("Provides-Extra"))) if not floor(r)] == []
