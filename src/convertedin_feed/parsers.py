@@ -45,6 +45,15 @@ def holds_lone_surrogate(data: Any) -> bool:
     return False
 
 
+def declared_length(request: Any) -> int:
+    """The body's length as its ``Content-Length`` declares it; none or a bad one is 0,
+    as Django reads it (no body)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def check_upload_limit(parser_context: Any) -> None:
     """Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, on a JSON body's declared length.
 
@@ -54,13 +63,7 @@ def check_upload_limit(parser_context: Any) -> None:
     """
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     request = (parser_context or {}).get("request")
-    if limit is None or request is None:
-        return
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0  # as Django reads it: no body
-    if length > limit:
+    if limit is not None and request is not None and declared_length(request) > limit:
         raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
 
 

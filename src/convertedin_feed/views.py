@@ -33,7 +33,7 @@ from convertedin_feed.conf import feed_settings
 from convertedin_feed.feeds import Feed
 from convertedin_feed.filters import FeedFilterSet, refuse_change_filters
 from convertedin_feed.pagination import NO_STORE, FeedPagination, Page, Segment, page_scope
-from convertedin_feed.parsers import PARSER_CLASSES
+from convertedin_feed.parsers import PARSER_CLASSES, declared_length
 from convertedin_feed.plans import Part, parts_of, read_records
 from convertedin_feed.record_errors import RecordError
 from convertedin_feed.renderers import FeedJSONRenderer, JSONOnlyNegotiation
@@ -185,11 +185,7 @@ def omitted_keys(feed: Feed, unmapped: set[str]) -> frozenset[str]:
 
 def check_body_size(request: Request) -> None:
     """A body past ``MAX_BODY_SIZE`` is refused on its declared length, before it is read."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0  # as Django reads it: no body
-    if length > feed_settings.MAX_BODY_SIZE:
+    if declared_length(request) > feed_settings.MAX_BODY_SIZE:
         raise RequestDataTooBig()
 
 
