@@ -69,20 +69,20 @@ RAW = re.compile(
 )
 
 
+#: The README without its code blocks, which hold no links or headings.
+PROSE = re.sub(r"```.*?```", "", README, flags=re.S)
+
+
 def readme_links():
-    prose = re.sub(r"```.*?```", "", README, flags=re.S)  # code blocks hold no links
-    return LINK.findall(prose)
+    return LINK.findall(PROSE)
 
 
-def heading_anchors(markdown):
-    """The anchors GitHub gives a document's headings."""
-    anchors = set()
-    for heading in re.findall(
-        r"^#{1,6} (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.S), re.M
-    ):
-        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-        anchors.add(slug)
-    return anchors
+def heading_anchors():
+    """The anchors GitHub gives the README's headings."""
+    return {
+        re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        for heading in re.findall(r"^#{1,6} (.+)$", PROSE, re.M)
+    }
 
 
 def test_every_readme_link_is_absolute():
@@ -92,7 +92,7 @@ def test_every_readme_link_is_absolute():
 
 
 def test_every_readme_link_into_the_repository_finds_its_file_or_heading():
-    anchors = heading_anchors(README)
+    anchors = heading_anchors()
     broken = []
     for link in readme_links():
         if link.startswith(f"{REPOSITORY}#"):
